@@ -1,0 +1,3 @@
+from saasport.cli import main
+
+main()

@@ -1,0 +1,441 @@
+"""Accounts: registration, sign-in with throttling, sessions, API tokens, enterprises."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saasport.accounts.models import (
+    ApiToken,
+    LoginThrottle,
+    Organization,
+    OrgMember,
+    OrgRole,
+    User,
+    WebSession,
+)
+from saasport.core.crypto import new_token, token_digest
+from saasport.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
+from saasport.core.platform import Passwords
+
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
+PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+API_TOKEN_PREFIX = "sp_pat_"
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status = 401
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    max_failures: int
+    window: timedelta
+    lockout_base: timedelta
+
+
+def _normalise_email(email: str, fields: dict[str, str]) -> str | None:
+    email = email.strip()
+    if not email:
+        return None
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        fields["email"] = "Enter a valid email address."
+        return None
+
+
+def _check_password(password: str, fields: dict[str, str], name: str = "password") -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        fields[name] = f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+
+
+async def register_user(
+    db: AsyncSession,
+    *,
+    passwords: Passwords,
+    username: str,
+    password: str,
+    email: str = "",
+    phone: str = "",
+    display_name: str = "",
+    now: datetime,
+) -> User:
+    """Create an account; at least the user name and a password are required."""
+    fields: dict[str, str] = {}
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        fields["username"] = "3–32 letters, digits, '_', '.', '-'; start with a letter."
+    normal_email = _normalise_email(email, fields)
+    phone = phone.strip().replace(" ", "")
+    if phone and not PHONE_RE.match(phone):
+        fields["phone"] = "Enter a phone number of 6–15 digits."
+    _check_password(password, fields)
+    display_name = display_name.strip() or username
+    if len(display_name) > 64:
+        fields["display_name"] = "At most 64 characters."
+    if not fields:
+        clashes = await db.execute(
+            select(User.username, User.email, User.phone).where(
+                or_(
+                    func.lower(User.username) == username.lower(),
+                    User.email == normal_email if normal_email else False,
+                    User.phone == phone if phone else False,
+                )
+            )
+        )
+        for row in clashes:
+            if row.username.lower() == username.lower():
+                fields["username"] = "This user name is taken."
+            if normal_email and row.email == normal_email:
+                fields["email"] = "This email is already registered."
+            if phone and row.phone == phone:
+                fields["phone"] = "This phone number is already registered."
+    if fields:
+        raise ValidationFailed(fields)
+    user = User(
+        username=username,
+        email=normal_email,
+        phone=phone or None,
+        display_name=display_name,
+        password_hash=await passwords.hash(password),
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(user)
+    await db.flush()
+    return user
+
+
+def _upsert(db: AsyncSession):  # type: ignore[no-untyped-def]
+    return pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def _throttle_rows(db: AsyncSession, keys: list[str]) -> list[LoginThrottle]:
+    rows = await db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+    return list(rows)
+
+
+async def check_login_allowed(db: AsyncSession, *, keys: list[str], now: datetime) -> None:
+    """Refuse with `RateLimited` while any of the keys is locked out."""
+    for row in await _throttle_rows(db, keys):
+        if row.locked_until is not None and row.locked_until > now:
+            retry = int((row.locked_until - now).total_seconds()) + 1
+            raise RateLimited("Too many failed sign-ins; try again later.", retry_after=retry)
+
+
+async def record_login_failure(
+    db: AsyncSession, *, keys: list[str], policy: ThrottlePolicy, now: datetime
+) -> None:
+    """Count a failure against each key; past the limit, lock it for a doubling period."""
+    insert = _upsert(db)
+    for key in keys:
+        await db.execute(
+            insert(LoginThrottle)
+            .values(key=key, failures=0, window_started_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+    for row in await _throttle_rows(db, keys):
+        if now - row.window_started_at > policy.window:
+            row.failures, row.window_started_at, row.locked_until = 0, now, None
+        row.failures += 1
+        over = row.failures - policy.max_failures
+        if over >= 0:
+            lock = min(policy.lockout_base * (2**over), timedelta(hours=1))
+            row.locked_until = now + lock
+    await db.flush()
+
+
+async def authenticate(
+    db: AsyncSession,
+    *,
+    passwords: Passwords,
+    identifier: str,
+    password: str,
+    client: str,
+    policy: ThrottlePolicy,
+    now: datetime,
+) -> User:
+    """The user whose name, email or phone and password match; failures are counted.
+
+    The caller must commit even when this raises `InvalidCredentials`, or the failure
+    count is lost.
+    """
+    identifier = identifier.strip()
+    keys = [f"id:{identifier.lower()}", f"ip:{client}"]
+    await check_login_allowed(db, keys=keys, now=now)
+    user = await db.scalar(
+        select(User).where(
+            or_(
+                func.lower(User.username) == identifier.lower(),
+                User.email == identifier.lower(),
+                User.phone == identifier,
+            ),
+            User.is_active.is_(True),
+        )
+    )
+    if user is None:
+        await passwords.burn(password)
+        ok = False
+    else:
+        ok = await passwords.verify(user.password_hash, password)
+    if not ok or user is None:
+        await record_login_failure(db, keys=keys, policy=policy, now=now)
+        raise InvalidCredentials("The sign-in name or password is wrong.")
+    await db.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+    return user
+
+
+async def change_password(
+    db: AsyncSession,
+    *,
+    passwords: Passwords,
+    user: User,
+    current: str,
+    new: str,
+    keep_session_id: uuid.UUID | None,
+) -> None:
+    """Set a new password and end every other session of the user."""
+    fields: dict[str, str] = {}
+    if not await passwords.verify(user.password_hash, current):
+        fields["current_password"] = "The current password is wrong."
+    _check_password(new, fields, "new_password")
+    if fields:
+        raise ValidationFailed(fields)
+    user.password_hash = await passwords.hash(new)
+    stmt = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep_session_id is not None:
+        stmt = stmt.where(WebSession.id != keep_session_id)
+    await db.execute(stmt)
+    await db.flush()
+
+
+async def start_session(
+    db: AsyncSession, *, user: User, ttl: timedelta, now: datetime
+) -> tuple[WebSession, str]:
+    """A new browser session; returns the row and the cookie value (shown only now)."""
+    token = new_token()
+    session = WebSession(
+        token_digest=token_digest(token), user_id=user.id, created_at=now, expires_at=now + ttl
+    )
+    db.add(session)
+    await db.flush()
+    return session, token
+
+
+async def resolve_session(
+    db: AsyncSession, *, token: str, now: datetime
+) -> tuple[WebSession, User] | None:
+    row = (
+        await db.execute(
+            select(WebSession, User)
+            .join(User, User.id == WebSession.user_id)
+            .where(
+                WebSession.token_digest == token_digest(token),
+                WebSession.expires_at > now,
+                User.is_active.is_(True),
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def end_session(db: AsyncSession, *, token: str) -> None:
+    await db.execute(delete(WebSession).where(WebSession.token_digest == token_digest(token)))
+
+
+async def create_api_token(
+    db: AsyncSession, *, user: User, name: str, ttl: timedelta | None, now: datetime
+) -> tuple[ApiToken, str]:
+    """A personal API token; the plaintext is returned once and never stored."""
+    name = name.strip()
+    if not 1 <= len(name) <= 64:
+        raise ValidationFailed({"name": "Give the token a name of 1–64 characters."})
+    token = new_token(API_TOKEN_PREFIX)
+    row = ApiToken(
+        token_digest=token_digest(token),
+        user_id=user.id,
+        name=name,
+        prefix=token[: len(API_TOKEN_PREFIX) + 4],
+        created_at=now,
+        expires_at=now + ttl if ttl else None,
+    )
+    db.add(row)
+    await db.flush()
+    return row, token
+
+
+async def resolve_api_token(db: AsyncSession, *, token: str, now: datetime) -> User | None:
+    row = (
+        await db.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(
+                ApiToken.token_digest == token_digest(token),
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+                User.is_active.is_(True),
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    api_token, user = row
+    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
+        api_token.last_used_at = now
+    return user
+
+
+async def list_api_tokens(db: AsyncSession, *, user: User) -> list[ApiToken]:
+    rows = await db.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc())
+    )
+    return list(rows)
+
+
+async def revoke_api_token(
+    db: AsyncSession, *, user: User, token_id: uuid.UUID, now: datetime
+) -> None:
+    """Revoke one of the user's own tokens; another user's token is simply not found."""
+    result = await db.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("No such token.")
+
+
+async def become_merchant(db: AsyncSession, *, user: User) -> User:
+    """Any user may become a merchant (an ISV) and start listing applications."""
+    user.is_merchant = True
+    await db.flush()
+    return user
+
+
+# Enterprises -----------------------------------------------------------------------------
+
+
+async def create_org(db: AsyncSession, *, user: User, name: str, now: datetime) -> Organization:
+    """Create an enterprise with the creator as its first admin."""
+    name = name.strip()
+    if not 2 <= len(name) <= 100:
+        raise ValidationFailed({"name": "Use 2–100 characters."})
+    if await db.scalar(select(Organization.id).where(Organization.name == name)):
+        raise ValidationFailed({"name": "An enterprise with this name exists."})
+    org = Organization(name=name, created_by_id=user.id, created_at=now, updated_at=now)
+    db.add(org)
+    await db.flush()
+    db.add(OrgMember(org_id=org.id, user_id=user.id, role=OrgRole.ADMIN, joined_at=now))
+    await db.flush()
+    return org
+
+
+async def list_memberships(
+    db: AsyncSession, *, user: User
+) -> list[tuple[Organization, OrgMember]]:
+    rows = await db.execute(
+        select(Organization, OrgMember)
+        .join(OrgMember, OrgMember.org_id == Organization.id)
+        .where(OrgMember.user_id == user.id)
+        .order_by(OrgMember.joined_at)
+    )
+    return [(org, member) for org, member in rows.tuples()]
+
+
+async def get_membership(
+    db: AsyncSession, *, user: User, org_id: uuid.UUID
+) -> tuple[Organization, OrgMember]:
+    """The org and the user's place in it; not a member means not found."""
+    row = (
+        await db.execute(
+            select(Organization, OrgMember)
+            .join(OrgMember, OrgMember.org_id == Organization.id)
+            .where(Organization.id == org_id, OrgMember.user_id == user.id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No such enterprise.")
+    return row[0], row[1]
+
+
+async def require_org_admin(db: AsyncSession, *, user: User, org_id: uuid.UUID) -> Organization:
+    org, member = await get_membership(db, user=user, org_id=org_id)
+    if member.role != OrgRole.ADMIN:
+        raise Forbidden("Only an enterprise admin can do this.")
+    return org
+
+
+async def list_org_members(
+    db: AsyncSession, *, user: User, org_id: uuid.UUID
+) -> list[tuple[User, OrgMember]]:
+    await get_membership(db, user=user, org_id=org_id)
+    rows = await db.execute(
+        select(User, OrgMember)
+        .join(OrgMember, OrgMember.user_id == User.id)
+        .where(OrgMember.org_id == org_id)
+        .order_by(OrgMember.joined_at)
+    )
+    return [(u, m) for u, m in rows.tuples()]
+
+
+async def add_org_member(
+    db: AsyncSession,
+    *,
+    actor: User,
+    org_id: uuid.UUID,
+    username: str,
+    role: str,
+    now: datetime,
+) -> OrgMember:
+    """Add an existing user as staff (admin only); adding a member twice changes nothing."""
+    await require_org_admin(db, user=actor, org_id=org_id)
+    if role not in OrgRole.__members__.values():
+        raise ValidationFailed({"role": "Choose admin or member."})
+    target = await db.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if target is None:
+        raise ValidationFailed({"username": "No user with this name."})
+    existing = await db.get(OrgMember, (org_id, target.id))
+    if existing is not None:
+        return existing
+    member = OrgMember(org_id=org_id, user_id=target.id, role=role, joined_at=now)
+    db.add(member)
+    await db.flush()
+    return member
+
+
+async def remove_org_member(
+    db: AsyncSession, *, actor: User, org_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """Remove staff (admin only); the last admin cannot leave the enterprise headless."""
+    await require_org_admin(db, user=actor, org_id=org_id)
+    member = await db.get(OrgMember, (org_id, user_id))
+    if member is None:
+        raise NotFound("No such member.")
+    if member.role == OrgRole.ADMIN:
+        admins = await db.scalar(
+            select(func.count()).where(OrgMember.org_id == org_id, OrgMember.role == OrgRole.ADMIN)
+        )
+        if admins == 1:
+            raise Conflict("An enterprise needs at least one admin.")
+    await db.delete(member)
+    await db.flush()

@@ -1,0 +1,92 @@
+"""Application listings, their images, credentials and the record of every state change."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saasport.db.base import Base, Timestamps, UUIDPrimaryKey
+
+
+class ListingState(enum.StrEnum):
+    DRAFT = "draft"
+    TESTING = "testing"  # "test open": only the merchant can launch it
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    UNPUBLISHED = "unpublished"
+    DELETED = "deleted"
+
+
+class Media(UUIDPrimaryKey, Base):
+    """An uploaded image, validated on the way in and served with its own content type."""
+
+    __tablename__ = "media"
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int]
+    height: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime]
+
+
+class Listing(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "listings"
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    app_id: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_encrypted: Mapped[str] = mapped_column(String(200))
+    secret_rotated_at: Mapped[datetime]
+
+    name: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(String(30), default="")
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(32), default="other")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    guide_md: Mapped[str] = mapped_column(Text, default="")
+    guide_url: Mapped[str] = mapped_column(String(500), default="")
+    terms_md: Mapped[str] = mapped_column(Text, default="")
+    terms_url: Mapped[str] = mapped_column(String(500), default="")
+    entry_url: Mapped[str] = mapped_column(String(500), default="")
+    integration_mode: Mapped[int] = mapped_column(Integer, default=1)
+    dialect: Mapped[str] = mapped_column(String(16), default="native")
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    icon_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("media.id"))
+
+    state: Mapped[str] = mapped_column(String(16), default=ListingState.DRAFT, index=True)
+    published_at: Mapped[datetime | None]
+
+    screenshots: Mapped[list[ListingScreenshot]] = relationship(
+        order_by="ListingScreenshot.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ListingScreenshot(Base):
+    __tablename__ = "listing_screenshots"
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("media.id"))
+
+
+class ListingEvent(UUIDPrimaryKey, Base):
+    """One state change or credential event of a listing: who, when, why."""
+
+    __tablename__ = "listing_events"
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]

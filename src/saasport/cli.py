@@ -1,0 +1,145 @@
+"""The `saasport` command: serve, migrate, create operators, run the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from saasport.config import Settings, load_settings
+
+app = typer.Typer(help="saasport: an application marketplace platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+admin_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+
+
+def _settings(**overrides: object) -> Settings:
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from saasport.app import create_app
+    from saasport.db.migrate import upgrade
+
+    upgrade(settings)
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    dev: Annotated[bool, typer.Option("--dev", help="Dev mode: http://localhost URLs.")] = False,
+) -> None:
+    """Migrate the database, then serve the platform."""
+    settings = _settings(dev_mode=True if dev else None)
+    typer.echo(f"saasport on http://{host}:{port}  (database: {_describe(settings)})")
+    _serve(settings, host, port)
+
+
+def _describe(settings: Settings) -> str:
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        return url
+    return url.split("@")[-1]  # never print credentials
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Run migrations up to REVISION (default: the latest)."""
+    from saasport.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings, revision)
+    typer.echo(f"database at {revision}: {_describe(settings)}")
+
+
+@admin_app.command("create")
+def admin_create(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    email: str = "",
+) -> None:
+    """Create an operator account (or make an existing user an operator)."""
+    from saasport.db.migrate import upgrade
+    from saasport.demo import ensure_operator
+
+    settings = _settings()
+    upgrade(settings)
+    created = asyncio.run(ensure_operator(settings, username=username, password=password, email=email))
+    typer.echo(("created" if created else "updated") + f" operator {username}")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Platform port.")] = 8000,
+    merchant_port: Annotated[int, typer.Option(help="Demo merchant app port.")] = 8001,
+) -> None:
+    """Serve the platform with demo data and the demo merchant app beside it (dev mode)."""
+    from saasport.db.migrate import upgrade
+    from saasport.demo import DEMO_PASSWORD, seed_demo
+
+    if not (_repo_root() / "examples" / "demo_merchant" / "app.py").exists():
+        raise typer.BadParameter("run `saasport demo` from a checkout of the repository")
+
+    os.environ.setdefault("SAASPORT_DATA_DIR", "./saasport-data")
+    settings = _settings(dev_mode=True, base_url=f"http://{host}:{port}")
+    upgrade(settings)
+    merchant_url = f"http://{host}:{merchant_port}"
+    creds = asyncio.run(seed_demo(settings, merchant_url=merchant_url))
+    merchant_dir = settings.data_dir / "demo-merchant"
+    env = os.environ | {
+        "DEMO_MERCHANT_DATA_DIR": str(merchant_dir.resolve()),
+        "DEMO_MERCHANT_CONNECTIONS": creds.connections_env(f"http://{host}:{port}"),
+    }
+    merchant = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "uvicorn", "examples.demo_merchant.app:create_app", "--factory",
+         "--host", host, "--port", str(merchant_port), "--log-level", "warning"],
+        env=env,
+        cwd=str(_repo_root()),
+    )
+    time.sleep(0.3)
+    typer.echo(
+        "\n".join(
+            [
+                "",
+                "saasport demo is running.",
+                f"  Marketplace:        http://{host}:{port}/",
+                f"  Demo merchant app:  {merchant_url}/",
+                f"  API docs:           http://{host}:{port}/api/docs",
+                "",
+                f"  Sign in as   alice (user)   / {DEMO_PASSWORD}",
+                f"               merchant (ISV) / {DEMO_PASSWORD}",
+                f"               operator       / {DEMO_PASSWORD}",
+                "",
+                "  Or register a new account. Ctrl-C stops both.",
+                "",
+            ]
+        )
+    )
+    try:
+        _serve(settings, host, port)
+    finally:
+        merchant.terminate()
+        merchant.wait(timeout=10)
+
+
+def _repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,66 @@
+"""Native API v1: free trials and the caller's applications."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from saasport.catalog.schemas import CatalogItem
+from saasport.commerce import service
+from saasport.deps import ApiUser, DbSession, PlatformDep
+
+router = APIRouter(prefix="/api/v1", tags=["entitlements"])
+
+
+class TrialIn(BaseModel):
+    org_id: uuid.UUID | None = None
+
+
+class EntitlementOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    listing: CatalogItem
+    org_id: uuid.UUID | None
+    org_name: str | None
+    created_at: datetime
+    expires_at: datetime | None
+
+
+def _out(held: service.HeldApp) -> EntitlementOut:
+    return EntitlementOut(
+        id=held.entitlement.id,
+        kind=held.entitlement.kind,
+        listing=CatalogItem.of(held.listing),
+        org_id=held.org.id if held.org else None,
+        org_name=held.org.name if held.org else None,
+        created_at=held.entitlement.created_at,
+        expires_at=held.entitlement.expires_at,
+    )
+
+
+@router.post(
+    "/catalog/{listing_id}/trial",
+    operation_id="takeTrial",
+    response_model=EntitlementOut,
+    status_code=201,
+)
+async def take_trial(
+    listing_id: uuid.UUID, body: TrialIn, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> EntitlementOut:
+    """Take the free trial for yourself or (as its admin) your enterprise. Safe to repeat."""
+    now = platform.clock()
+    entitlement = await service.take_trial(
+        db, user=user, listing_id=listing_id, org_id=body.org_id, now=now
+    )
+    held = await service.get_held_app(db, user=user, entitlement_id=entitlement.id, now=now)
+    await db.commit()
+    return _out(held)
+
+
+@router.get("/entitlements", operation_id="listEntitlements", response_model=list[EntitlementOut])
+async def entitlements(user: ApiUser, db: DbSession, platform: PlatformDep) -> list[EntitlementOut]:
+    """"My applications": what the caller and their enterprises hold."""
+    return [_out(h) for h in await service.held_apps(db, user=user, now=platform.clock())]

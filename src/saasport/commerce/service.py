@@ -1,0 +1,95 @@
+"""Free trials and the entitlements they grant (integration mode 1)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saasport.accounts.models import Organization, OrgMember, User
+from saasport.accounts.service import require_org_admin
+from saasport.catalog.models import Listing, ListingState
+from saasport.catalog.service import get_published
+from saasport.commerce.models import Entitlement, EntitlementKind
+from saasport.core.errors import NotFound
+
+
+@dataclass(frozen=True)
+class HeldApp:
+    entitlement: Entitlement
+    listing: Listing
+    org: Organization | None
+
+
+async def take_trial(
+    db: AsyncSession,
+    *,
+    user: User,
+    listing_id: uuid.UUID,
+    org_id: uuid.UUID | None = None,
+    now: datetime,
+) -> Entitlement:
+    """Grant the free trial to the user, or to their enterprise (admins only). Idempotent."""
+    listing = await get_published(db, listing_id=listing_id)
+    if org_id is not None:
+        await require_org_admin(db, user=user, org_id=org_id)
+        holder = f"org:{org_id}"
+    else:
+        holder = f"user:{user.id}"
+    insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
+    # One row per (listing, holder), whoever asks twice or at the same moment.
+    await db.execute(
+        insert(Entitlement)
+        .values(
+            id=uuid.uuid4(),
+            listing_id=listing.id,
+            holder=holder,
+            user_id=None if org_id else user.id,
+            org_id=org_id,
+            kind=EntitlementKind.TRIAL,
+            granted_by_id=user.id,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["listing_id", "holder"])
+    )
+    entitlement = await db.scalar(
+        select(Entitlement).where(Entitlement.listing_id == listing.id, Entitlement.holder == holder)
+    )
+    assert entitlement is not None
+    return entitlement
+
+
+def _held_query(user: User, now: datetime):  # type: ignore[no-untyped-def]
+    org_ids = select(OrgMember.org_id).where(OrgMember.user_id == user.id)
+    return (
+        select(Entitlement, Listing, Organization)
+        .join(Listing, Listing.id == Entitlement.listing_id)
+        .outerjoin(Organization, Organization.id == Entitlement.org_id)
+        .where(
+            or_(Entitlement.user_id == user.id, Entitlement.org_id.in_(org_ids)),
+            Listing.state == ListingState.PUBLISHED,
+            Entitlement.revoked_at.is_(None),
+            or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now),
+        )
+    )
+
+
+async def held_apps(db: AsyncSession, *, user: User, now: datetime) -> list[HeldApp]:
+    """The user's own entitlements and those of every enterprise they belong to."""
+    rows = await db.execute(_held_query(user, now).order_by(Entitlement.created_at.desc()))
+    return [HeldApp(e, listing, org) for e, listing, org in rows.tuples()]
+
+
+async def get_held_app(
+    db: AsyncSession, *, user: User, entitlement_id: uuid.UUID, now: datetime
+) -> HeldApp:
+    """One entitlement the user can use; anyone else's is not found."""
+    row = (await db.execute(_held_query(user, now).where(Entitlement.id == entitlement_id))).first()
+    if row is None:
+        raise NotFound("No such application in your list.")
+    return HeldApp(row[0], row[1], row[2])

@@ -1,0 +1,115 @@
+"""The one settings class: environment (`SAASPORT_*`), an optional TOML file, then defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    """Everything saasport can be told; passed into `create_app(settings)`."""
+
+    model_config = SettingsConfigDict(env_prefix="SAASPORT_", extra="ignore")
+
+    data_dir: Path = Path("./saasport-data")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default is a SQLite file in data_dir.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Master key (≥ 32 characters). Derives the encryption and signing keys; "
+        "when unset, one is generated once into data_dir/secret.key.",
+    )
+    dev_mode: bool = Field(
+        default=False,
+        description="Allow http://localhost entry URLs and non-Secure cookies. Never in production.",
+    )
+    base_url: str = "http://127.0.0.1:8000"
+    site_name: str = "saasport"
+    default_locale: str = "zh_CN"
+
+    jump_token_ttl_seconds: int = 300
+    access_token_ttl_seconds: int = 12 * 3600
+    session_ttl_seconds: int = 14 * 24 * 3600
+    api_login_token_ttl_seconds: int = 30 * 24 * 3600
+
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 900
+    login_lockout_base_seconds: int = 30
+
+    signature_window_seconds: int = 300
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
+    log_json: bool = False
+    log_level: str = "INFO"
+    worker_in_process: bool = True
+
+    config_file: Path | None = Field(default=None, description="Optional TOML file of settings.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("SAASPORT_CONFIG_FILE")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("secret_key must be at least 32 characters")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'saasport.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def jump_token_ttl(self) -> timedelta:
+        return timedelta(seconds=self.jump_token_ttl_seconds)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return not self.dev_mode
+
+    def master_key(self) -> bytes:
+        """The configured master key, or the one kept in data_dir (created on first use)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and config file, with explicit overrides on top."""
+    return Settings(**overrides)

@@ -1,0 +1,31 @@
+"""Imports every model so metadata is complete (Alembic, tests)."""
+
+from saasport.accounts.models import (
+    ApiToken,
+    LoginThrottle,
+    Organization,
+    OrgMember,
+    User,
+    WebSession,
+)
+from saasport.catalog.models import Listing, ListingEvent, ListingScreenshot, Media
+from saasport.commerce.models import Entitlement
+from saasport.db.base import Base
+from saasport.sso.models import AccessToken, JumpToken
+
+__all__ = [
+    "AccessToken",
+    "ApiToken",
+    "Base",
+    "Entitlement",
+    "JumpToken",
+    "Listing",
+    "ListingEvent",
+    "ListingScreenshot",
+    "LoginThrottle",
+    "Media",
+    "OrgMember",
+    "Organization",
+    "User",
+    "WebSession",
+]
