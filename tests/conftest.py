@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
@@ -25,7 +26,11 @@ from saasport.db.migrate import upgrade
 POSTGRES_URL = os.environ.get(
     "SAASPORT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-BACKENDS = [b.strip() for b in os.environ.get("SAASPORT_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("SAASPORT_TEST_DATABASES", "sqlite,postgresql").split(",")
+    if b.strip()
+]
 PASSWORD = "correct horse battery"
 
 
@@ -107,7 +112,10 @@ def _reset_clock(clock: OffsetClock) -> Iterator[None]:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
+    # Each test is its own client address, so per-address sign-in throttling stays per test.
+    transport = httpx.ASGITransport(
+        app=app, client=(f"10.9.{random.randrange(256)}.{random.randrange(256)}", 5000)
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 
@@ -176,7 +184,9 @@ async def operator(client: httpx.AsyncClient, platform: Platform) -> Api:
     return api
 
 
-def png(size: tuple[int, int], color: tuple[int, int, int] = (30, 90, 200), fmt: str = "PNG") -> bytes:
+def png(
+    size: tuple[int, int], color: tuple[int, int, int] = (30, 90, 200), fmt: str = "PNG"
+) -> bytes:
     from saasport.demo import demo_image
 
     data = demo_image(size, color, "t")

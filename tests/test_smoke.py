@@ -20,9 +20,18 @@ async def test_openapi_has_stable_operation_ids(client: httpx.AsyncClient) -> No
         if isinstance(op, dict) and "operationId" in op
     }
     for expected in (
-        "register", "login", "getMe", "createListing", "transitionListing", "browseCatalog",
-        "takeTrial", "listEntitlements", "launchApp", "redeemJumpToken",
-        "scnetQuerySimpleUserInfoByToken", "scnetTokenState",
+        "register",
+        "login",
+        "getMe",
+        "createListing",
+        "transitionListing",
+        "browseCatalog",
+        "takeTrial",
+        "listEntitlements",
+        "launchApp",
+        "redeemJumpToken",
+        "scnetQuerySimpleUserInfoByToken",
+        "scnetTokenState",
     ):
         assert expected in ops
     assert (await client.get("/api/docs")).status_code == 200

@@ -23,7 +23,6 @@ import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -64,7 +63,9 @@ class Store:
         db.row_factory = sqlite3.Row
         return db
 
-    def save_connection(self, name: str, platform_url: str, dialect: str, app_id: str, app_secret: str) -> None:
+    def save_connection(
+        self, name: str, platform_url: str, dialect: str, app_id: str, app_secret: str
+    ) -> None:
         with closing(self.connect()) as db, db:
             db.execute(
                 "INSERT INTO connections VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
@@ -93,16 +94,22 @@ class Store:
                 " username=excluded.username, display_name=excluded.display_name,"
                 " email=excluded.email, org_name=excluded.org_name,"
                 " last_seen_at=excluded.last_seen_at, visits=accounts.visits + 1",
-                (connection, user.user_id, user.username, user.display_name, user.email,
-                 user.org_name, now, now),
+                (
+                    connection,
+                    user.user_id,
+                    user.username,
+                    user.display_name,
+                    user.email,
+                    user.org_name,
+                    now,
+                    now,
+                ),
             )
             account = db.execute(
                 "SELECT * FROM accounts WHERE connection = ? AND platform_user_id = ?",
                 (connection, user.user_id),
             ).fetchone()
-            db.execute(
-                "INSERT INTO sessions VALUES (?, ?)", (_hash(token), account["id"])
-            )
+            db.execute("INSERT INTO sessions VALUES (?, ?)", (_hash(token), account["id"]))
         return account, token
 
     def session_account(self, token: str | None) -> sqlite3.Row | None:
@@ -137,7 +144,9 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
     data_dir = data_dir or Path(os.environ.get("DEMO_MERCHANT_DATA_DIR", "./demo-merchant-data"))
     store = Store(data_dir / "merchant.db")
     for name, conn in json.loads(os.environ.get("DEMO_MERCHANT_CONNECTIONS", "{}")).items():
-        store.save_connection(name, conn["platform_url"], conn["dialect"], conn["app_id"], conn["app_secret"])
+        store.save_connection(
+            name, conn["platform_url"], conn["dialect"], conn["app_id"], conn["app_secret"]
+        )
     form_key = secrets.token_bytes(32)
     app = FastAPI(title="Demo merchant app", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -149,19 +158,25 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
     async def home(request: Request) -> Response:
         account = store.session_account(request.cookies.get(SESSION_COOKIE))
         if account is None:
-            return _page("Demo merchant", """<div class="card"><h1>Welcome</h1>
+            return _page(
+                "Demo merchant",
+                """<div class="card"><h1>Welcome</h1>
 <p>This application is opened from the marketplace: click <b>Use</b> (使用) there.</p>
-<p><a href="/connect">Platform connections</a></p></div>""")
+<p><a href="/connect">Platform connections</a></p></div>""",
+            )
         e = {k: html.escape(str(account[k] or "—")) for k in account.keys()}
-        return _page("Demo merchant", f"""<div class="card" data-testid="signed-in">
-<h1>Signed in as <span data-testid="display-name">{e['display_name']}</span></h1>
-<p>已登录：<span data-testid="username">{e['username']}</span></p>
-<dl><dt>Local account</dt><dd data-testid="account-id">#{e['id']}</dd>
-<dt>Platform user id</dt><dd><code data-testid="platform-user-id">{e['platform_user_id']}</code></dd>
-<dt>Email</dt><dd>{e['email']}</dd><dt>Enterprise</dt><dd>{e['org_name']}</dd>
-<dt>Connection</dt><dd data-testid="connection">{e['connection']}</dd>
-<dt>Visits</dt><dd data-testid="visits">{e['visits']}</dd>
-<dt>First seen</dt><dd>{e['created_at']}</dd></dl></div>""")
+        return _page(
+            "Demo merchant",
+            f"""<div class="card" data-testid="signed-in">
+<h1>Signed in as <span data-testid="display-name">{e["display_name"]}</span></h1>
+<p>已登录：<span data-testid="username">{e["username"]}</span></p>
+<dl><dt>Local account</dt><dd data-testid="account-id">#{e["id"]}</dd>
+<dt>Platform user id</dt><dd><code data-testid="platform-user-id">{e["platform_user_id"]}</code></dd>
+<dt>Email</dt><dd>{e["email"]}</dd><dt>Enterprise</dt><dd>{e["org_name"]}</dd>
+<dt>Connection</dt><dd data-testid="connection">{e["connection"]}</dd>
+<dt>Visits</dt><dd data-testid="visits">{e["visits"]}</dd>
+<dt>First seen</dt><dd>{e["created_at"]}</dd></dl></div>""",
+        )
 
     @app.get("/sso/{name}")
     async def sso(name: str, request: Request) -> Response:
@@ -169,18 +184,28 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         if conn is None:
             return _page("Unknown connection", "<p>No such platform connection.</p>", 404)
         client = client_for(
-            conn["dialect"], base_url=conn["platform_url"], app_id=conn["app_id"],
+            conn["dialect"],
+            base_url=conn["platform_url"],
+            app_id=conn["app_id"],
             app_secret=conn["app_secret"],
         )
         token = request.query_params.get(client.token_param, "")
         try:
             user = await client.aredeem(token)
         except JumpTokenError as exc:
-            return _page("Sign-in failed", f"""<div class="card" data-testid="sso-error">
+            return _page(
+                "Sign-in failed",
+                f"""<div class="card" data-testid="sso-error">
 <p>The sign-in link is not valid ({html.escape(exc.code)}: {html.escape(exc.message)}).</p>
-<p>Go back to the marketplace and click Use again.</p></div>""", 401)
+<p>Go back to the marketplace and click Use again.</p></div>""",
+                401,
+            )
         except (PlatformError, OSError) as exc:
-            return _page("Platform error", f"<p>The platform could not be asked: {html.escape(str(exc))}</p>", 502)
+            return _page(
+                "Platform error",
+                f"<p>The platform could not be asked: {html.escape(str(exc))}</p>",
+                502,
+            )
         _, session = store.sign_in(name, user)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax")
@@ -195,8 +220,10 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
             f"{html.escape(str(request.base_url))}sso/{html.escape(c['name'])}</code></li>"
             for c in store.connections()
         )
-        response = _page("Connections", f"""<div class="card"><h1>Platform connections</h1>
-<ul>{rows or '<li>None yet.</li>'}</ul></div>
+        response = _page(
+            "Connections",
+            f"""<div class="card"><h1>Platform connections</h1>
+<ul>{rows or "<li>None yet.</li>"}</ul></div>
 <form class="card" method="post" action="/connect"><h2>Add or update</h2>
 <input type="hidden" name="csrf" value="{token}">
 <label>Name (letters, digits, -)<input name="name" required data-testid="conn-name"></label>
@@ -204,24 +231,30 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
 <label>Dialect<select name="dialect" data-testid="conn-dialect"><option>native</option><option>scnet</option></select></label>
 <label>AppID<input name="app_id" required data-testid="conn-app-id"></label>
 <label>App secret<input name="app_secret" type="password" required data-testid="conn-secret"></label>
-<button type="submit" data-testid="conn-save">Save</button></form>""")
+<button type="submit" data-testid="conn-save">Save</button></form>""",
+        )
         response.set_cookie("demo_csrf", seed, httponly=True, samesite="lax")
         return response
 
     @app.post("/connect")
     async def connect(
         request: Request,
-        name: str = Form(), platform_url: str = Form(), dialect: str = Form(),
-        app_id: str = Form(), app_secret: str = Form(), csrf: str = Form(),
+        name: str = Form(),
+        platform_url: str = Form(),
+        dialect: str = Form(),
+        app_id: str = Form(),
+        app_secret: str = Form(),
+        csrf: str = Form(),
     ) -> Response:
         seed = request.cookies.get("demo_csrf", "")
         expected = hmac.new(form_key, seed.encode(), hashlib.sha256).hexdigest()
         if not seed or not hmac.compare_digest(expected, csrf):
             return _page("Refused", "<p>The form expired; reload it.</p>", 403)
         if not NAME_RE.match(name) or dialect not in ("native", "scnet"):
-            return _page("Invalid", "<p>Use a name of a-z, 0-9 and -; dialect native or scnet.</p>", 422)
+            return _page(
+                "Invalid", "<p>Use a name of a-z, 0-9 and -; dialect native or scnet.</p>", 422
+            )
         store.save_connection(name, platform_url, dialect, app_id.strip(), app_secret.strip())
         return RedirectResponse("/connect", status_code=303)
 
     return app
-

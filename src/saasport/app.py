@@ -53,7 +53,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             fields = exc.fields if isinstance(exc, ValidationFailed) else None
             extra = {"fields": fields} if fields else {}
-            response = _error_json(exc.status, exc.code, exc.message, **extra)
+            response: Response = _error_json(exc.status, exc.code, exc.message, **extra)
         else:
             pages: Pages = request.app.state.pages
             response = pages.render(
@@ -65,7 +65,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         fields = {
-            ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")) or "body": err["msg"]
+            ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path"))
+            or "body": err["msg"]
             for err in exc.errors()
         }
         if _wants_json(request):
@@ -86,7 +87,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
         pages: Pages = request.app.state.pages
         return pages.render(
-            request, "error.html", status_code=403, code="csrf_failed",
+            request,
+            "error.html",
+            status_code=403,
+            code="csrf_failed",
             message="The form expired or came from another site. Reload the page and try again.",
         )
 
@@ -95,7 +99,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return _error_json(404, "not_found", "Not found.")
         pages: Pages = request.app.state.pages
-        return pages.render(request, "error.html", status_code=404, code="not_found", message="Not found.")
+        return pages.render(
+            request, "error.html", status_code=404, code="not_found", message="Not found."
+        )
 
 
 def create_app(settings: Settings, *, platform: Platform | None = None) -> FastAPI:

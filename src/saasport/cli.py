@@ -78,7 +78,9 @@ def admin_create(
 
     settings = _settings()
     upgrade(settings)
-    created = asyncio.run(ensure_operator(settings, username=username, password=password, email=email))
+    created = asyncio.run(
+        ensure_operator(settings, username=username, password=password, email=email)
+    )
     typer.echo(("created" if created else "updated") + f" operator {username}")
 
 
@@ -106,8 +108,19 @@ def demo(
         "DEMO_MERCHANT_CONNECTIONS": creds.connections_env(f"http://{host}:{port}"),
     }
     merchant = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "uvicorn", "examples.demo_merchant.app:create_app", "--factory",
-         "--host", host, "--port", str(merchant_port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "examples.demo_merchant.app:create_app",
+            "--factory",
+            "--host",
+            host,
+            "--port",
+            str(merchant_port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         cwd=str(_repo_root()),
     )

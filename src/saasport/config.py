@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     )
     dev_mode: bool = Field(
         default=False,
-        description="Allow http://localhost entry URLs and non-Secure cookies. Never in production.",
+        description="Allow http://localhost entry URLs and plain-HTTP cookies; not for production.",
     )
     base_url: str = "http://127.0.0.1:8000"
     site_name: str = "saasport"
@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     api_login_token_ttl_seconds: int = 30 * 24 * 3600
 
     login_max_failures: int = 5
+    login_ip_max_failures: int = 50
     login_failure_window_seconds: int = 900
     login_lockout_base_seconds: int = 30
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts import service as accounts
 from saasport.accounts.models import User
@@ -16,7 +17,7 @@ from saasport.catalog.models import Listing, ListingState
 from saasport.config import Settings
 from saasport.core.platform import Platform
 
-DEMO_PASSWORD = "saasport-demo"  # noqa: S105 - printed on the console for the demo on purpose
+DEMO_PASSWORD = "saasport-demo"  # printed on the console: demo accounts only
 
 
 @dataclass
@@ -29,26 +30,37 @@ class DemoCredentials:
         )
 
 
+@dataclass(frozen=True)
+class DemoListing:
+    connection: str  # the demo merchant app's name for its link to this listing
+    name: str
+    summary: str
+    description_md: str
+    category: str
+    dialect: str
+    color: tuple[int, int, int]
+
+
 DEMO_LISTINGS = [
-    {
-        "connection": "notebook",
-        "name": "Demo Notebook",
-        "summary": "浏览器里的交互式计算笔记本",
-        "description_md": "A **demo** notebook application.\n\n- Opens with single sign-on\n"
+    DemoListing(
+        connection="notebook",
+        name="Demo Notebook",
+        summary="浏览器里的交互式计算笔记本",
+        description_md="A **demo** notebook application.\n\n- Opens with single sign-on\n"
         "- Speaks the `scnet` dialect\n\n演示用的交互式笔记本应用。",
-        "category": "data",
-        "dialect": "scnet",
-        "color": (24, 89, 214),
-    },
-    {
-        "connection": "workbench",
-        "name": "Demo CAE Workbench",
-        "summary": "仿真前后处理工作台",
-        "description_md": "A demo simulation workbench using the `native` dialect.",
-        "category": "cae",
-        "dialect": "native",
-        "color": (6, 118, 71),
-    },
+        category="data",
+        dialect="scnet",
+        color=(24, 89, 214),
+    ),
+    DemoListing(
+        connection="workbench",
+        name="Demo CAE Workbench",
+        summary="仿真前后处理工作台",
+        description_md="A demo simulation workbench using the `native` dialect.",
+        category="cae",
+        dialect="native",
+        color=(6, 118, 71),
+    ),
 ]
 
 
@@ -63,13 +75,21 @@ def demo_image(size: tuple[int, int], color: tuple[int, int, int], label: str) -
 
 
 async def _user(
-    platform: Platform, db, username: str, password: str, email: str  # type: ignore[no-untyped-def]
+    platform: Platform,
+    db,
+    username: str,
+    password: str,
+    email: str,  # type: ignore[no-untyped-def]
 ) -> tuple[User, bool]:
     user = await db.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is not None:
         return user, False
     user = await accounts.register_user(
-        db, passwords=platform.passwords, username=username, password=password, email=email,
+        db,
+        passwords=platform.passwords,
+        username=username,
+        password=password,
+        email=email,
         now=platform.clock(),
     )
     return user, True
@@ -101,36 +121,58 @@ async def seed_demo(settings: Settings, *, merchant_url: str) -> DemoCredentials
             merchant, _ = await _user(platform, db, "merchant", DEMO_PASSWORD, "isv@example.com")
             merchant.is_merchant = True
             for spec in DEMO_LISTINGS:
-                data = {k: spec[k] for k in ("name", "summary", "description_md", "category", "dialect")}
-                data["entry_url"] = f"{merchant_url}/sso/{spec['connection']}"
+                entry_url = f"{merchant_url}/sso/{spec.connection}"
                 listing = await db.scalar(
                     select(Listing).where(
-                        Listing.owner_id == merchant.id, Listing.name == spec["name"],
+                        Listing.owner_id == merchant.id,
+                        Listing.name == spec.name,
                         Listing.state != ListingState.DELETED,
                     )
                 )
                 if listing is None:
-                    listing, secret = await catalog.create_listing(
-                        db, owner=merchant, data=data, box=platform.box, dev_mode=True, now=now
+                    listing, secret = await _publish_demo_listing(
+                        platform, db, spec, merchant, operator, entry_url
                     )
-                    color = spec["color"]
-                    await catalog.set_icon(db, owner=merchant, listing_id=listing.id,
-                                           data=demo_image((96, 96), color, spec["name"][:6]), now=now)  # type: ignore[arg-type]
-                    await catalog.add_screenshots(
-                        db, owner=merchant, listing_id=listing.id,
-                        files=[demo_image((1024, 768), color, spec["name"])], now=now,  # type: ignore[arg-type]
-                    )
-                    for action, actor in (("submit", merchant), ("approve", operator), ("publish", merchant)):
-                        await catalog.transition(db, actor=actor, listing_id=listing.id, action=action, now=now)
                 else:
-                    listing.entry_url = data["entry_url"]
+                    listing.entry_url = entry_url
                     listing, secret = await catalog.rotate_secret(
                         db, owner=merchant, listing_id=listing.id, box=platform.box, now=now
                     )
-                creds.apps[str(spec["connection"])] = {
-                    "dialect": str(spec["dialect"]), "app_id": listing.app_id, "app_secret": secret,
+                creds.apps[spec.connection] = {
+                    "dialect": spec.dialect,
+                    "app_id": listing.app_id,
+                    "app_secret": secret,
                 }
             await db.commit()
     finally:
         await platform.engine.dispose()
     return creds
+
+
+async def _publish_demo_listing(
+    platform: Platform,
+    db: AsyncSession,
+    spec: DemoListing,
+    merchant: User,
+    operator: User,
+    entry_url: str,
+) -> tuple[Listing, str]:
+    now = platform.clock()
+    data = {
+        "name": spec.name,
+        "summary": spec.summary,
+        "description_md": spec.description_md,
+        "category": spec.category,
+        "dialect": spec.dialect,
+        "entry_url": entry_url,
+    }
+    listing, secret = await catalog.create_listing(
+        db, owner=merchant, data=data, box=platform.box, dev_mode=True, now=now
+    )
+    icon = demo_image((96, 96), spec.color, spec.name[:6])
+    await catalog.set_icon(db, owner=merchant, listing_id=listing.id, data=icon, now=now)
+    shot = demo_image((1024, 768), spec.color, spec.name)
+    await catalog.add_screenshots(db, owner=merchant, listing_id=listing.id, files=[shot], now=now)
+    for action, actor in (("submit", merchant), ("approve", operator), ("publish", merchant)):
+        await catalog.transition(db, actor=actor, listing_id=listing.id, action=action, now=now)
+    return listing, secret

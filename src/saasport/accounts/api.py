@@ -32,6 +32,7 @@ def throttle_policy(platform: Platform) -> service.ThrottlePolicy:
     s = platform.settings
     return service.ThrottlePolicy(
         max_failures=s.login_max_failures,
+        ip_max_failures=s.login_ip_max_failures,
         window=timedelta(seconds=s.login_failure_window_seconds),
         lockout_base=timedelta(seconds=s.login_lockout_base_seconds),
     )
@@ -180,7 +181,9 @@ async def add_member(
     target = await db.get_one(service.User, member.user_id)
     await db.commit()
     return MemberOut(
-        user_id=target.id, username=target.username, display_name=target.display_name,
+        user_id=target.id,
+        username=target.username,
+        display_name=target.display_name,
         role=member.role,
     )
 

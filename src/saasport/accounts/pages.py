@@ -56,9 +56,13 @@ async def login(
     except (service.InvalidCredentials, RateLimited) as exc:
         await db.commit()  # the failure count must survive the refusal
         status = exc.status
-        response = pages.render(
-            request, "accounts/login.html", status_code=status, error=exc.code,
-            identifier=identifier, next=next_url,
+        response: Response = pages.render(
+            request,
+            "accounts/login.html",
+            status_code=status,
+            error=exc.code,
+            identifier=identifier,
+            next=next_url,
         )
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -116,7 +120,10 @@ async def switch_language(code: str, request: Request, platform: PlatformDep) ->
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     if code in LOCALES:
         response.set_cookie(
-            LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax",
+            LANG_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
             secure=platform.settings.secure_cookies,
         )
     return response
@@ -148,7 +155,11 @@ async def account(request: Request, db: DbSession, pages: PagesDep, user: PageUs
 
 @router.post("/account/password", response_class=HTMLResponse)
 async def change_password(
-    request: Request, form: Form, db: DbSession, platform: PlatformDep, pages: PagesDep,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
     user: PageUser,
 ) -> Response:
     try:
@@ -168,7 +179,11 @@ async def change_password(
 
 @router.post("/account/tokens", response_class=HTMLResponse)
 async def create_token(
-    request: Request, form: Form, db: DbSession, platform: PlatformDep, pages: PagesDep,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
     user: PageUser,
 ) -> Response:
     try:
@@ -199,39 +214,66 @@ async def become_merchant(form: Form, db: DbSession, user: PageUser) -> Response
 
 @router.post("/orgs", response_class=HTMLResponse)
 async def create_org(
-    request: Request, form: Form, db: DbSession, platform: PlatformDep, pages: PagesDep,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
     user: PageUser,
 ) -> Response:
     try:
-        org = await service.create_org(db, user=user, name=field(form, "name"), now=platform.clock())
+        org = await service.create_org(
+            db, user=user, name=field(form, "name"), now=platform.clock()
+        )
     except ValidationFailed as exc:
-        return await _account_page(request, db, pages, user, 422, errors={"org_" + k: v for k, v in exc.fields.items()})
+        return await _account_page(
+            request, db, pages, user, 422, errors={"org_" + k: v for k, v in exc.fields.items()}
+        )
     await db.commit()
     return redirect(f"/orgs/{org.id}")
 
 
 @router.get("/orgs/{org_id}", response_class=HTMLResponse)
 async def org_page(
-    org_id: uuid.UUID, request: Request, db: DbSession, pages: PagesDep, user: PageUser,
-    status_code: int = 200, errors: dict[str, str] | None = None,
+    org_id: uuid.UUID,
+    request: Request,
+    db: DbSession,
+    pages: PagesDep,
+    user: PageUser,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     org, me = await service.get_membership(db, user=user, org_id=org_id)
     members = await service.list_org_members(db, user=user, org_id=org_id)
     return pages.render(
-        request, "accounts/org.html", status_code=status_code, org=org, me=me, members=members,
+        request,
+        "accounts/org.html",
+        status_code=status_code,
+        org=org,
+        me=me,
+        members=members,
         errors=errors or {},
     )
 
 
 @router.post("/orgs/{org_id}/members", response_class=HTMLResponse)
 async def add_member(
-    org_id: uuid.UUID, request: Request, form: Form, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: PageUser,
+    org_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
 ) -> Response:
     try:
         await service.add_org_member(
-            db, actor=user, org_id=org_id, username=field(form, "username"),
-            role=field(form, "role") or "member", now=platform.clock(),
+            db,
+            actor=user,
+            org_id=org_id,
+            username=field(form, "username"),
+            role=field(form, "role") or "member",
+            now=platform.clock(),
         )
     except ValidationFailed as exc:
         return await org_page(org_id, request, db, pages, user, 422, exc.fields)

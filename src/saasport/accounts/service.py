@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import (
@@ -32,6 +30,7 @@ from saasport.core.errors import (
     ValidationFailed,
 )
 from saasport.core.platform import Passwords
+from saasport.db.session import upsert_insert
 
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
@@ -46,9 +45,13 @@ class InvalidCredentials(DomainError):
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    max_failures: int
+    max_failures: int  # per sign-in name
+    ip_max_failures: int  # per client address: higher, many people may share one
     window: timedelta
     lockout_base: timedelta
+
+    def limit_for(self, key: str) -> int:
+        return self.ip_max_failures if key.startswith("ip:") else self.max_failures
 
 
 def _normalise_email(email: str, fields: dict[str, str]) -> str | None:
@@ -92,15 +95,12 @@ async def register_user(
     if len(display_name) > 64:
         fields["display_name"] = "At most 64 characters."
     if not fields:
-        clashes = await db.execute(
-            select(User.username, User.email, User.phone).where(
-                or_(
-                    func.lower(User.username) == username.lower(),
-                    User.email == normal_email if normal_email else False,
-                    User.phone == phone if phone else False,
-                )
-            )
-        )
+        same = [func.lower(User.username) == username.lower()]
+        if normal_email:
+            same.append(User.email == normal_email)
+        if phone:
+            same.append(User.phone == phone)
+        clashes = await db.execute(select(User.username, User.email, User.phone).where(or_(*same)))
         for row in clashes:
             if row.username.lower() == username.lower():
                 fields["username"] = "This user name is taken."
@@ -124,10 +124,6 @@ async def register_user(
     return user
 
 
-def _upsert(db: AsyncSession):  # type: ignore[no-untyped-def]
-    return pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
-
-
 async def _throttle_rows(db: AsyncSession, keys: list[str]) -> list[LoginThrottle]:
     rows = await db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
     return list(rows)
@@ -145,7 +141,7 @@ async def record_login_failure(
     db: AsyncSession, *, keys: list[str], policy: ThrottlePolicy, now: datetime
 ) -> None:
     """Count a failure against each key; past the limit, lock it for a doubling period."""
-    insert = _upsert(db)
+    insert = upsert_insert(db)
     for key in keys:
         await db.execute(
             insert(LoginThrottle)
@@ -156,7 +152,7 @@ async def record_login_failure(
         if now - row.window_started_at > policy.window:
             row.failures, row.window_started_at, row.locked_until = 0, now, None
         row.failures += 1
-        over = row.failures - policy.max_failures
+        over = row.failures - policy.limit_for(row.key)
         if over >= 0:
             lock = min(policy.lockout_base * (2**over), timedelta(hours=1))
             row.locked_until = now + lock
@@ -350,16 +346,14 @@ async def create_org(db: AsyncSession, *, user: User, name: str, now: datetime) 
     return org
 
 
-async def list_memberships(
-    db: AsyncSession, *, user: User
-) -> list[tuple[Organization, OrgMember]]:
+async def list_memberships(db: AsyncSession, *, user: User) -> list[tuple[Organization, OrgMember]]:
     rows = await db.execute(
         select(Organization, OrgMember)
         .join(OrgMember, OrgMember.org_id == Organization.id)
         .where(OrgMember.user_id == user.id)
         .order_by(OrgMember.joined_at)
     )
-    return [(org, member) for org, member in rows.tuples()]
+    return [(org, member) for org, member in rows]
 
 
 async def get_membership(
@@ -395,7 +389,7 @@ async def list_org_members(
         .where(OrgMember.org_id == org_id)
         .order_by(OrgMember.joined_at)
     )
-    return [(u, m) for u, m in rows.tuples()]
+    return [(u, m) for u, m in rows]
 
 
 async def add_org_member(

@@ -191,8 +191,12 @@ async def events(listing_id: uuid.UUID, user: ApiUser, db: DbSession) -> list[Ev
         listing = await service.get_own_listing(db, owner=user, listing_id=listing_id)
     return [
         EventOut(
-            action=e.action, from_state=e.from_state, to_state=e.to_state, reason=e.reason,
-            actor=actor, at=e.at,
+            action=e.action,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            reason=e.reason,
+            actor=actor,
+            at=e.at,
         )
         for e, actor in await service.listing_events(db, listing_id=listing.id)
     ]

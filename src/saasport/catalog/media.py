@@ -36,7 +36,9 @@ def check_image(data: bytes, *, size: tuple[int, int], max_bytes: int) -> Checke
             if fmt not in FORMATS:
                 return "Use a JPG or PNG image."
             if (width, height) != size:
-                return f"The image must be {size[0]}×{size[1]} pixels (this one is {width}×{height})."
+                return (
+                    f"The image must be {size[0]}×{size[1]} pixels (this one is {width}×{height})."
+                )
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
         return "Use a JPG or PNG image."

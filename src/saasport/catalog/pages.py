@@ -41,22 +41,36 @@ async def storefront(
         db, query=q, category=category, limit=per_page, offset=(page - 1) * per_page
     )
     return pages.render(
-        request, "catalog/storefront.html", items=items, total=total, q=q, category=category,
-        categories=service.CATEGORIES, page=page, pages_total=max((total + per_page - 1) // per_page, 1),
+        request,
+        "catalog/storefront.html",
+        items=items,
+        total=total,
+        q=q,
+        category=category,
+        categories=service.CATEGORIES,
+        page=page,
+        pages_total=max((total + per_page - 1) // per_page, 1),
     )
 
 
 @router.get("/apps/{listing_id}", response_class=HTMLResponse)
 async def app_detail(
-    listing_id: uuid.UUID, request: Request, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: MaybePageUser,
+    listing_id: uuid.UUID,
+    request: Request,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: MaybePageUser,
 ) -> Response:
     listing = await service.get_published(db, listing_id=listing_id)
     held = None
     if user is not None:
         held = next(
-            (h for h in await held_apps(db, user=user, now=platform.clock())
-             if h.listing.id == listing.id and h.org is None),
+            (
+                h
+                for h in await held_apps(db, user=user, now=platform.clock())
+                if h.listing.id == listing.id and h.org is None
+            ),
             None,
         )
     admin_orgs = (
@@ -77,7 +91,10 @@ async def media(media_id: uuid.UUID, db: DbSession, user: MaybePageUser) -> Resp
     return Response(
         found.data,
         media_type=found.content_type,
-        headers={"Cache-Control": "private, max-age=3600", "Content-Security-Policy": "default-src 'none'"},
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'",
+        },
     )
 
 
@@ -96,13 +113,27 @@ def _form_values(form: FormData) -> dict[str, object]:
 
 
 def _editor(
-    request: Request, pages: PagesDep, *, listing: Listing | None, values: dict[str, object],
-    errors: dict[str, str], status_code: int = 200, **extra: object,
+    request: Request,
+    pages: PagesDep,
+    *,
+    listing: Listing | None,
+    values: dict[str, object],
+    errors: dict[str, str],
+    status_code: int = 200,
+    **extra: object,
 ) -> Response:
     return pages.render(
-        request, "catalog/editor.html", status_code=status_code, listing=listing, values=values,
-        errors=errors, categories=service.CATEGORIES, permissions=service.PERMISSIONS,
-        dialects=DIALECTS, max_screenshots=MAX_SCREENSHOTS, **extra,
+        request,
+        "catalog/editor.html",
+        status_code=status_code,
+        listing=listing,
+        values=values,
+        errors=errors,
+        categories=service.CATEGORIES,
+        permissions=service.PERMISSIONS,
+        dialects=DIALECTS,
+        max_screenshots=MAX_SCREENSHOTS,
+        **extra,
     )
 
 
@@ -112,7 +143,9 @@ def _values_of(listing: Listing) -> dict[str, object]:
 
 
 @router.get("/merchant/listings", response_class=HTMLResponse)
-async def merchant_listings(request: Request, db: DbSession, pages: PagesDep, user: PageUser) -> Response:
+async def merchant_listings(
+    request: Request, db: DbSession, pages: PagesDep, user: PageUser
+) -> Response:
     if not user.is_merchant:
         return pages.render(request, "catalog/become_merchant.html")
     listings = await service.list_own_listings(db, owner=user)
@@ -122,39 +155,68 @@ async def merchant_listings(request: Request, db: DbSession, pages: PagesDep, us
 @router.get("/merchant/listings/new", response_class=HTMLResponse)
 async def new_listing(request: Request, pages: PagesDep, user: PageUser) -> Response:
     service.require_merchant(user)
-    values: dict[str, object] = {"permissions": list(service.PERMISSIONS), "dialect": "native",
-                                 "integration_mode": 1, "category": "other"}
+    values: dict[str, object] = {
+        "permissions": list(service.PERMISSIONS),
+        "dialect": "native",
+        "integration_mode": 1,
+        "category": "other",
+    }
     return _editor(request, pages, listing=None, values=values, errors={})
 
 
 @router.post("/merchant/listings", response_class=HTMLResponse)
 async def create_listing(
-    request: Request, form: Form, db: DbSession, platform: PlatformDep, pages: PagesDep,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
     user: PageUser,
 ) -> Response:
     values = _form_values(form)
     try:
         listing, secret = await service.create_listing(
-            db, owner=user, data=values, box=platform.box, dev_mode=platform.settings.dev_mode,
+            db,
+            owner=user,
+            data=values,
+            box=platform.box,
+            dev_mode=platform.settings.dev_mode,
             now=platform.clock(),
         )
     except ValidationFailed as exc:
-        return _editor(request, pages, listing=None, values=values, errors=exc.fields, status_code=422)
+        return _editor(
+            request, pages, listing=None, values=values, errors=exc.fields, status_code=422
+        )
     await db.commit()
-    return pages.render(request, "catalog/secret.html", listing=listing, secret=secret, created=True)
+    return pages.render(
+        request, "catalog/secret.html", listing=listing, secret=secret, created=True
+    )
 
 
 async def _own_editor(
-    request: Request, db: DbSession, pages: PagesDep, user: User, listing_id: uuid.UUID,
-    *, errors: dict[str, str] | None = None, status_code: int = 200, values: dict[str, object] | None = None,
+    request: Request,
+    db: DbSession,
+    pages: PagesDep,
+    user: User,
+    listing_id: uuid.UUID,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    values: dict[str, object] | None = None,
     error: str = "",
 ) -> Response:
     listing = await service.get_own_listing(db, owner=user, listing_id=listing_id)
     return _editor(
-        request, pages, listing=listing, values=values or _values_of(listing), errors=errors or {},
-        status_code=status_code, events=await service.listing_events(db, listing_id=listing.id),
+        request,
+        pages,
+        listing=listing,
+        values=values or _values_of(listing),
+        errors=errors or {},
+        status_code=status_code,
+        events=await service.listing_events(db, listing_id=listing.id),
         rejection=await service.last_rejection(db, listing=listing),
-        editable=listing.state in service.EDITABLE_STATES, error=error,
+        editable=listing.state in service.EDITABLE_STATES,
+        error=error,
         missing=service.missing_for_submission(listing),
     )
 
@@ -168,14 +230,23 @@ async def edit_listing(
 
 @router.post("/merchant/listings/{listing_id}", response_class=HTMLResponse)
 async def save_listing(
-    listing_id: uuid.UUID, request: Request, form: Form, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: PageUser,
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
 ) -> Response:
     values = _form_values(form)
     try:
         await service.update_listing(
-            db, owner=user, listing_id=listing_id, data=values,
-            dev_mode=platform.settings.dev_mode, now=platform.clock(),
+            db,
+            owner=user,
+            listing_id=listing_id,
+            data=values,
+            dev_mode=platform.settings.dev_mode,
+            now=platform.clock(),
         )
     except ValidationFailed as exc:
         await db.rollback()
@@ -195,25 +266,39 @@ async def _upload(value: object, limit: int) -> bytes | str:
 
 @router.post("/merchant/listings/{listing_id}/icon", response_class=HTMLResponse)
 async def upload_icon(
-    listing_id: uuid.UUID, request: Request, form: Form, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: PageUser,
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
 ) -> Response:
     data = await _upload(form.get("icon"), ICON_MAX_BYTES)
     try:
         if isinstance(data, str):
             raise ValidationFailed({"icon": data})
-        await service.set_icon(db, owner=user, listing_id=listing_id, data=data, now=platform.clock())
+        await service.set_icon(
+            db, owner=user, listing_id=listing_id, data=data, now=platform.clock()
+        )
     except ValidationFailed as exc:
         await db.rollback()
-        return await _own_editor(request, db, pages, user, listing_id, errors=exc.fields, status_code=422)
+        return await _own_editor(
+            request, db, pages, user, listing_id, errors=exc.fields, status_code=422
+        )
     await db.commit()
     return redirect(f"/merchant/listings/{listing_id}", flash="saved")
 
 
 @router.post("/merchant/listings/{listing_id}/screenshots", response_class=HTMLResponse)
 async def upload_screenshots(
-    listing_id: uuid.UUID, request: Request, form: Form, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: PageUser,
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
 ) -> Response:
     files: list[bytes] = []
     try:
@@ -230,14 +315,20 @@ async def upload_screenshots(
         )
     except ValidationFailed as exc:
         await db.rollback()
-        return await _own_editor(request, db, pages, user, listing_id, errors=exc.fields, status_code=422)
+        return await _own_editor(
+            request, db, pages, user, listing_id, errors=exc.fields, status_code=422
+        )
     await db.commit()
     return redirect(f"/merchant/listings/{listing_id}", flash="saved")
 
 
 @router.post("/merchant/listings/{listing_id}/screenshots/{position}/remove")
 async def remove_screenshot(
-    listing_id: uuid.UUID, position: int, form: Form, db: DbSession, platform: PlatformDep,
+    listing_id: uuid.UUID,
+    position: int,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
     user: PageUser,
 ) -> Response:
     await service.remove_screenshot(
@@ -249,45 +340,77 @@ async def remove_screenshot(
 
 @router.post("/merchant/listings/{listing_id}/action", response_class=HTMLResponse)
 async def listing_action(
-    listing_id: uuid.UUID, request: Request, form: Form, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: PageUser,
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
 ) -> Response:
     action = field(form, "action")
     if action in ("approve", "reject"):
         raise NotFound("No such action.")
     try:
         await service.transition(
-            db, actor=user, listing_id=listing_id, action=action, reason=field(form, "reason"),
+            db,
+            actor=user,
+            listing_id=listing_id,
+            action=action,
+            reason=field(form, "reason"),
             now=platform.clock(),
         )
     except ValidationFailed as exc:
         await db.rollback()
-        return await _own_editor(request, db, pages, user, listing_id, errors=exc.fields, status_code=422, error=exc.message)
+        return await _own_editor(
+            request,
+            db,
+            pages,
+            user,
+            listing_id,
+            errors=exc.fields,
+            status_code=422,
+            error=exc.message,
+        )
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
         await db.rollback()
-        return await _own_editor(request, db, pages, user, listing_id, status_code=exc.status, error=exc.message)
+        return await _own_editor(
+            request, db, pages, user, listing_id, status_code=exc.status, error=exc.message
+        )
     await db.commit()
     return redirect(f"/merchant/listings/{listing_id}", flash=action)
 
 
 @router.post("/merchant/listings/{listing_id}/rotate", response_class=HTMLResponse)
 async def rotate(
-    listing_id: uuid.UUID, request: Request, form: Form, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: PageUser,
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
 ) -> Response:
     listing, secret = await service.rotate_secret(
         db, owner=user, listing_id=listing_id, box=platform.box, now=platform.clock()
     )
     await db.commit()
-    return pages.render(request, "catalog/secret.html", listing=listing, secret=secret, created=False)
+    return pages.render(
+        request, "catalog/secret.html", listing=listing, secret=secret, created=False
+    )
 
 
 @router.post("/merchant/listings/{listing_id}/delete", response_class=HTMLResponse)
 async def delete(
-    listing_id: uuid.UUID, request: Request, form: Form, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: PageUser,
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
 ) -> Response:
     try:
         await service.delete_listing(db, owner=user, listing_id=listing_id, now=platform.clock())
@@ -295,7 +418,9 @@ async def delete(
         if isinstance(exc, NotFound):
             raise
         await db.rollback()
-        return await _own_editor(request, db, pages, user, listing_id, status_code=exc.status, error=exc.message)
+        return await _own_editor(
+            request, db, pages, user, listing_id, status_code=exc.status, error=exc.message
+        )
     await db.commit()
     return redirect("/merchant/listings", flash="deleted")
 
@@ -304,36 +429,57 @@ async def delete(
 
 
 @router.get("/operator/review", response_class=HTMLResponse)
-async def review_queue(request: Request, db: DbSession, pages: PagesDep, user: PageUser) -> Response:
+async def review_queue(
+    request: Request, db: DbSession, pages: PagesDep, user: PageUser
+) -> Response:
     queue = await service.review_queue(db, operator=user)
     return pages.render(request, "catalog/review_queue.html", queue=queue)
 
 
 @router.get("/operator/review/{listing_id}", response_class=HTMLResponse)
 async def review_listing(
-    listing_id: uuid.UUID, request: Request, db: DbSession, pages: PagesDep, user: PageUser,
-    errors: dict[str, str] | None = None, status_code: int = 200,
+    listing_id: uuid.UUID,
+    request: Request,
+    db: DbSession,
+    pages: PagesDep,
+    user: PageUser,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
     listing = await service.get_for_review(db, operator=user, listing_id=listing_id)
     owner = await db.get_one(User, listing.owner_id)
     return pages.render(
-        request, "catalog/review.html", status_code=status_code, listing=listing, owner=owner,
-        events=await service.listing_events(db, listing_id=listing.id), errors=errors or {},
+        request,
+        "catalog/review.html",
+        status_code=status_code,
+        listing=listing,
+        owner=owner,
+        events=await service.listing_events(db, listing_id=listing.id),
+        errors=errors or {},
         dialects=DIALECTS,
     )
 
 
 @router.post("/operator/review/{listing_id}", response_class=HTMLResponse)
 async def review_decide(
-    listing_id: uuid.UUID, request: Request, form: Form, db: DbSession, platform: PlatformDep,
-    pages: PagesDep, user: PageUser,
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
 ) -> Response:
     action = field(form, "action")
     if action not in ("approve", "reject", "unpublish"):
         raise NotFound("No such action.")
     try:
         await service.transition(
-            db, actor=user, listing_id=listing_id, action=action, reason=field(form, "reason"),
+            db,
+            actor=user,
+            listing_id=listing_id,
+            action=action,
+            reason=field(form, "reason"),
             now=platform.clock(),
         )
     except ValidationFailed as exc:

@@ -78,8 +78,15 @@ class CredentialsOut(BaseModel):
 
 class ActionIn(BaseModel):
     action: Literal[
-        "test_open", "close_test", "submit", "withdraw", "approve", "reject", "publish",
-        "unpublish", "revise",
+        "test_open",
+        "close_test",
+        "submit",
+        "withdraw",
+        "approve",
+        "reject",
+        "publish",
+        "unpublish",
+        "revise",
     ]
     reason: str = Field(default="", max_length=2000)
 
@@ -103,8 +110,11 @@ class CatalogItem(BaseModel):
     @classmethod
     def of(cls, listing: Listing) -> CatalogItem:
         return cls(
-            id=listing.id, name=listing.name, summary=listing.summary,
-            category=listing.category, icon_url=media_url(listing.icon_id),
+            id=listing.id,
+            name=listing.name,
+            summary=listing.summary,
+            category=listing.category,
+            icon_url=media_url(listing.icon_id),
         )
 
 
@@ -131,10 +141,14 @@ class CatalogDetail(CatalogItem):
     def of(cls, listing: Listing) -> CatalogDetail:
         return cls(
             **CatalogItem.of(listing).model_dump(),
-            description_md=listing.description_md, website=listing.website,
-            guide_md=listing.guide_md, guide_url=listing.guide_url,
-            terms_md=listing.terms_md, terms_url=listing.terms_url,
-            integration_mode=listing.integration_mode, permissions=listing.permissions,
+            description_md=listing.description_md,
+            website=listing.website,
+            guide_md=listing.guide_md,
+            guide_url=listing.guide_url,
+            terms_md=listing.terms_md,
+            terms_url=listing.terms_url,
+            integration_mode=listing.integration_mode,
+            permissions=listing.permissions,
             screenshot_urls=[media_url(s.media_id) or "" for s in listing.screenshots],
             published_at=listing.published_at,
         )

@@ -176,8 +176,13 @@ async def create_listing(
 ) -> tuple[Listing, str]:
     """A draft listing with fresh credentials; returns it and the secret, shown this once."""
     require_merchant(owner)
-    data = _clean({k: v for k, v in data.items() if k in (*TEXT_FIELDS, "integration_mode",
-                                                           "dialect", "permissions")})
+    data = _clean(
+        {
+            k: v
+            for k, v in data.items()
+            if k in (*TEXT_FIELDS, "integration_mode", "dialect", "permissions")
+        }
+    )
     data.setdefault("permissions", list(PERMISSIONS))
     if fields := _validate_fields(data, dev_mode=dev_mode):
         raise ValidationFailed(fields)
@@ -189,6 +194,7 @@ async def create_listing(
         secret_encrypted=box.encrypt(secret, context=_secret_context(app_id)),
         secret_rotated_at=now,
         state=S.DRAFT,
+        screenshots=[],
         created_at=now,
         updated_at=now,
         **data,
@@ -429,14 +435,16 @@ async def delete_listing(
     await db.flush()
 
 
-async def listing_events(db: AsyncSession, *, listing_id: uuid.UUID) -> list[tuple[ListingEvent, str]]:
+async def listing_events(
+    db: AsyncSession, *, listing_id: uuid.UUID
+) -> list[tuple[ListingEvent, str]]:
     rows = await db.execute(
         select(ListingEvent, User.username)
         .join(User, User.id == ListingEvent.actor_id)
         .where(ListingEvent.listing_id == listing_id)
         .order_by(ListingEvent.at.desc())
     )
-    return [(event, name) for event, name in rows.tuples()]
+    return [(event, name) for event, name in rows]
 
 
 async def last_rejection(db: AsyncSession, *, listing: Listing) -> ListingEvent | None:
@@ -476,7 +484,9 @@ async def browse_catalog(
     conditions = [Listing.state == S.PUBLISHED]
     query = query.strip()[:100]
     if query:
-        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         conditions.append(
             or_(
                 func.lower(Listing.name).like(pattern, escape="\\"),
@@ -509,9 +519,7 @@ async def get_visible_media(
     db: AsyncSession, *, media_id: uuid.UUID, viewer: User | None
 ) -> Media | None:
     """An image its owner or an operator may see, or anyone once a published listing shows it."""
-    media = await db.scalar(
-        select(Media).where(Media.id == media_id).options(undefer(Media.data))
-    )
+    media = await db.scalar(select(Media).where(Media.id == media_id).options(undefer(Media.data)))
     if media is None:
         return None
     if viewer is not None and (viewer.is_operator or viewer.id == media.owner_id):

@@ -62,5 +62,5 @@ async def take_trial(
 
 @router.get("/entitlements", operation_id="listEntitlements", response_model=list[EntitlementOut])
 async def entitlements(user: ApiUser, db: DbSession, platform: PlatformDep) -> list[EntitlementOut]:
-    """"My applications": what the caller and their enterprises hold."""
+    """ "My applications": what the caller and their enterprises hold."""
     return [_out(h) for h in await service.held_apps(db, user=user, now=platform.clock())]

@@ -23,7 +23,7 @@ class Entitlement(UUIDPrimaryKey, Base):
     __table_args__ = (UniqueConstraint("listing_id", "holder"),)
 
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"), index=True)
-    holder: Mapped[str] = mapped_column(String(40))  # "user:<uuid>" or "org:<uuid>"
+    holder: Mapped[str] = mapped_column(String(48))  # "user:<uuid>" or "org:<uuid>"
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
     org_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default=EntitlementKind.TRIAL)

@@ -18,7 +18,9 @@ router = APIRouter(include_in_schema=False)
 def _jump(url: str) -> Response:
     # The token rides in the URL; keep it out of Referer headers and caches.
     return RedirectResponse(
-        url, status_code=303, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+        url,
+        status_code=303,
+        headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
     )
 
 
@@ -36,7 +38,9 @@ async def take_trial(
 ) -> Response:
     org = field(form, "org_id")
     org_id = uuid.UUID(org) if org else None
-    await service.take_trial(db, user=user, listing_id=listing_id, org_id=org_id, now=platform.clock())
+    await service.take_trial(
+        db, user=user, listing_id=listing_id, org_id=org_id, now=platform.clock()
+    )
     await db.commit()
     return redirect("/console/apps", flash="trial_started")
 
@@ -46,7 +50,10 @@ async def launch(
     entitlement_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
 ) -> Response:
     url = await sso.launch(
-        db, user=user, entitlement_id=entitlement_id, ttl=platform.settings.jump_token_ttl,
+        db,
+        user=user,
+        entitlement_id=entitlement_id,
+        ttl=platform.settings.jump_token_ttl,
         now=platform.clock(),
     )
     await db.commit()
@@ -58,7 +65,10 @@ async def launch_own(
     listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
 ) -> Response:
     url = await sso.launch_as_owner(
-        db, owner=user, listing_id=listing_id, ttl=platform.settings.jump_token_ttl,
+        db,
+        owner=user,
+        listing_id=listing_id,
+        ttl=platform.settings.jump_token_ttl,
         now=platform.clock(),
     )
     await db.commit()

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import Organization, OrgMember, User
@@ -17,6 +15,7 @@ from saasport.catalog.models import Listing, ListingState
 from saasport.catalog.service import get_published
 from saasport.commerce.models import Entitlement, EntitlementKind
 from saasport.core.errors import NotFound
+from saasport.db.session import upsert_insert
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ async def take_trial(
         holder = f"org:{org_id}"
     else:
         holder = f"user:{user.id}"
-    insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(db)
     # One row per (listing, holder), whoever asks twice or at the same moment.
     await db.execute(
         insert(Entitlement)
@@ -58,7 +57,9 @@ async def take_trial(
         .on_conflict_do_nothing(index_elements=["listing_id", "holder"])
     )
     entitlement = await db.scalar(
-        select(Entitlement).where(Entitlement.listing_id == listing.id, Entitlement.holder == holder)
+        select(Entitlement).where(
+            Entitlement.listing_id == listing.id, Entitlement.holder == holder
+        )
     )
     assert entitlement is not None
     return entitlement
@@ -82,7 +83,7 @@ def _held_query(user: User, now: datetime):  # type: ignore[no-untyped-def]
 async def held_apps(db: AsyncSession, *, user: User, now: datetime) -> list[HeldApp]:
     """The user's own entitlements and those of every enterprise they belong to."""
     rows = await db.execute(_held_query(user, now).order_by(Entitlement.created_at.desc()))
-    return [HeldApp(e, listing, org) for e, listing, org in rows.tuples()]
+    return [HeldApp(e, listing, org) for e, listing, org in rows]
 
 
 async def get_held_app(

@@ -51,22 +51,30 @@ class RedeemOut(BaseModel):
 async def launch(
     entitlement_id: uuid.UUID, user: ApiUser, db: DbSession, platform: PlatformDep
 ) -> LaunchOut:
-    """"Use": issue a one-time jump token and return the entry URL carrying it."""
+    """ "Use": issue a one-time jump token and return the entry URL carrying it."""
     url = await service.launch(
-        db, user=user, entitlement_id=entitlement_id, ttl=platform.settings.jump_token_ttl,
+        db,
+        user=user,
+        entitlement_id=entitlement_id,
+        ttl=platform.settings.jump_token_ttl,
         now=platform.clock(),
     )
     await db.commit()
     return LaunchOut(redirect_url=url)
 
 
-@router.post("/listings/{listing_id}/launch", operation_id="launchOwnListing", response_model=LaunchOut)
+@router.post(
+    "/listings/{listing_id}/launch", operation_id="launchOwnListing", response_model=LaunchOut
+)
 async def launch_own(
     listing_id: uuid.UUID, user: ApiUser, db: DbSession, platform: PlatformDep
 ) -> LaunchOut:
     """The merchant's test launch of its own test-open or published listing."""
     url = await service.launch_as_owner(
-        db, owner=user, listing_id=listing_id, ttl=platform.settings.jump_token_ttl,
+        db,
+        owner=user,
+        listing_id=listing_id,
+        ttl=platform.settings.jump_token_ttl,
         now=platform.clock(),
     )
     await db.commit()
@@ -103,8 +111,11 @@ async def redeem(
     await db.commit()
     return RedeemOut(
         user=IdentityUser(
-            id=identity.user_id, username=identity.username, display_name=identity.display_name,
-            email=identity.email, phone=identity.phone,
+            id=identity.user_id,
+            username=identity.username,
+            display_name=identity.display_name,
+            email=identity.email,
+            phone=identity.phone,
         ),
         org=IdentityOrg(id=identity.org_id, name=identity.org_name or "")
         if identity.org_id

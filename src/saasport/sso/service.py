@@ -31,7 +31,7 @@ LAUNCHABLE_BY_OWNER = {ListingState.TESTING, ListingState.PUBLISHED}
 
 
 class JumpTokenRefused(DomainError):
-    """`code` is one of: token_missing, token_malformed, token_invalid, token_expired, token_used."""
+    """`code`: token_missing, token_malformed, token_invalid, token_expired or token_used."""
 
     status = 400
 
@@ -100,7 +100,7 @@ async def _issue(
 async def launch(
     db: AsyncSession, *, user: User, entitlement_id: uuid.UUID, ttl: timedelta, now: datetime
 ) -> str:
-    """"Use": a one-time jump token for an application the user holds; returns where to go."""
+    """ "Use": a one-time jump token for an application the user holds; returns where to go."""
     held = await get_held_app(db, user=user, entitlement_id=entitlement_id, now=now)
     org_id = held.org.id if held.org else None
     return await _issue(db, user=user, listing=held.listing, org_id=org_id, ttl=ttl, now=now)

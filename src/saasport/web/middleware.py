@@ -12,9 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from saasport.web import i18n
 from saasport.web.templating import LANG_COOKIE
 
-REQUESTS = Counter(
-    "saasport_http_requests_total", "HTTP requests", ["method", "route", "status"]
-)
+REQUESTS = Counter("saasport_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
     "saasport_http_request_duration_seconds",
     "HTTP request latency",

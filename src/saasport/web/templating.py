@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hmac
 import hashlib
+import hmac
 import secrets
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,10 @@ class Pages:
         seed = getattr(request.state, "new_csrf_seed", None)
         if seed:
             response.set_cookie(
-                CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=self.secure_cookies,
+                CSRF_COOKIE,
+                seed,
+                httponly=True,
+                samesite="lax",
+                secure=self.secure_cookies,
                 max_age=365 * 24 * 3600,
             )
