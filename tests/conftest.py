@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import random
 import uuid
@@ -73,7 +74,9 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings
     data_dir = tmp_path_factory.mktemp(f"data-{backend}")
     url = database_url_for(backend, data_dir)
     if backend == "postgresql":
-        asyncio.run(reset_postgres(url))
+        # In a thread: a running loop (pytest-asyncio's, Playwright's) refuses asyncio.run.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, reset_postgres(url)).result()
     settings = Settings(
         data_dir=data_dir,
         database_url=url,

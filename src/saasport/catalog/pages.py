@@ -249,7 +249,6 @@ async def save_listing(
             now=platform.clock(),
         )
     except ValidationFailed as exc:
-        await db.rollback()
         return await _own_editor(
             request, db, pages, user, listing_id, errors=exc.fields, status_code=422, values=values
         )
@@ -282,7 +281,6 @@ async def upload_icon(
             db, owner=user, listing_id=listing_id, data=data, now=platform.clock()
         )
     except ValidationFailed as exc:
-        await db.rollback()
         return await _own_editor(
             request, db, pages, user, listing_id, errors=exc.fields, status_code=422
         )
@@ -314,7 +312,6 @@ async def upload_screenshots(
             db, owner=user, listing_id=listing_id, files=files, now=platform.clock()
         )
     except ValidationFailed as exc:
-        await db.rollback()
         return await _own_editor(
             request, db, pages, user, listing_id, errors=exc.fields, status_code=422
         )
@@ -361,7 +358,6 @@ async def listing_action(
             now=platform.clock(),
         )
     except ValidationFailed as exc:
-        await db.rollback()
         return await _own_editor(
             request,
             db,
@@ -375,7 +371,6 @@ async def listing_action(
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        await db.rollback()
         return await _own_editor(
             request, db, pages, user, listing_id, status_code=exc.status, error=exc.message
         )
@@ -417,7 +412,6 @@ async def delete(
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        await db.rollback()
         return await _own_editor(
             request, db, pages, user, listing_id, status_code=exc.status, error=exc.message
         )
@@ -483,7 +477,6 @@ async def review_decide(
             now=platform.clock(),
         )
     except ValidationFailed as exc:
-        await db.rollback()
         return await review_listing(listing_id, request, db, pages, user, exc.fields, 422)
     await db.commit()
     return redirect("/operator/review", flash=action)
