@@ -150,5 +150,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     async def metrics() -> Response:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(PlatformMiddleware, default_locale=settings.default_locale)
+    app.add_middleware(
+        PlatformMiddleware, default_locale=settings.default_locale, access_log=settings.access_log
+    )
     return app

@@ -53,7 +53,12 @@ class Settings(BaseSettings):
     signature_window_seconds: int = 300
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
+    db_pool_size: int = Field(default=30, description="PostgreSQL connections per process.")
+    db_max_overflow: int = Field(
+        default=0, description="Extra connections under bursts (opened and closed each time)."
+    )
     log_json: bool = False
+    access_log: bool = True
     log_level: str = "INFO"
     worker_in_process: bool = True
 

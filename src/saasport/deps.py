@@ -21,13 +21,18 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
+async def platform_dependency(request: Request) -> Platform:
+    # async on purpose: FastAPI runs plain `def` dependencies in a thread pool.
+    return get_platform(request)
+
+
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request. Routes commit what they mean to keep; the rest is rolled back."""
     async with get_platform(request).sessionmaker() as session:
         yield session
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+PlatformDep = Annotated[Platform, Depends(platform_dependency)]
 DbSession = Annotated[AsyncSession, Depends(get_db)]
 
 

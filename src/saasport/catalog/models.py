@@ -40,7 +40,8 @@ class Listing(UUIDPrimaryKey, Timestamps, Base):
 
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     app_id: Mapped[str] = mapped_column(String(32), unique=True)
-    secret_encrypted: Mapped[str] = mapped_column(String(200))
+    secret_encrypted: Mapped[str] = mapped_column(String(200))  # read back for HMAC checks
+    secret_digest: Mapped[bytes] = mapped_column(LargeBinary(32))  # matched in SQL on redemption
     secret_rotated_at: Mapped[datetime]
 
     name: Mapped[str] = mapped_column(String(64))

@@ -84,8 +84,9 @@ def _secret_context(app_id: str) -> str:
     return f"listing-secret:{app_id}"
 
 
-def reveal_secret(box: SecretBox, listing: Listing) -> str:
-    """The app secret in clear, for verifying a caller; never shown to anyone after creation."""
+def reveal_secret(box: SecretBox, listing: Any) -> str:
+    """The app secret in clear, to verify a caller (`listing`: anything with `app_id` and
+    `secret_encrypted`); never shown to anyone after creation."""
     return box.decrypt(listing.secret_encrypted, context=_secret_context(listing.app_id))
 
 
@@ -192,6 +193,7 @@ async def create_listing(
         owner_id=owner.id,
         app_id=app_id,
         secret_encrypted=box.encrypt(secret, context=_secret_context(app_id)),
+        secret_digest=box.digest(secret),
         secret_rotated_at=now,
         state=S.DRAFT,
         screenshots=[],
@@ -336,6 +338,7 @@ async def rotate_secret(
     listing = await get_own_listing(db, owner=owner, listing_id=listing_id)
     secret = new_token()
     listing.secret_encrypted = box.encrypt(secret, context=_secret_context(listing.app_id))
+    listing.secret_digest = box.digest(secret)
     listing.secret_rotated_at = now
     _record(db, listing, actor=owner, action="rotate_secret", from_state=listing.state, now=now)
     await db.flush()

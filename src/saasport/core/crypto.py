@@ -48,6 +48,11 @@ class SecretBox:
 
     def __init__(self, master: bytes) -> None:
         self._aead = AESGCM(derive_key(master, "secret-box"))
+        self._digest_key = derive_key(master, "secret-digest")
+
+    def digest(self, secret: str) -> bytes:
+        """A keyed digest of a secret, so the database can match it without holding it."""
+        return hmac.new(self._digest_key, secret.encode(), hashlib.sha256).digest()
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         nonce = os.urandom(12)

@@ -34,8 +34,10 @@ def make_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 5}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_size", 20)
-    kwargs.setdefault("max_overflow", 20)
+    # A steady pool: overflow connections are opened and closed per burst, and each new
+    # asyncpg connection also starts with an empty prepared-statement cache.
+    kwargs.setdefault("pool_size", settings.db_pool_size)
+    kwargs.setdefault("max_overflow", settings.db_max_overflow)
     kwargs.setdefault("pool_pre_ping", False)
     return create_async_engine(url, **kwargs)
 

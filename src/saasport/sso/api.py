@@ -5,14 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from saasport.deps import ApiUser, DbSession, PlatformDep
-from saasport.sso import service
-from saasport.sso.service import AppAuthFailed
+from saasport.sso import flows, service
+from saasport.sso.service import AppAuthFailed, AppCredentials
 
 router = APIRouter(prefix="/api/v1", tags=["sso"])
 
@@ -95,20 +95,12 @@ def basic_credentials(request: Request) -> tuple[str, str]:
 
 
 @router.post("/sso/redeem", operation_id="redeemJumpToken", response_model=RedeemOut)
-async def redeem(
-    body: RedeemIn, request: Request, db: DbSession, platform: PlatformDep
-) -> RedeemOut:
+async def redeem(body: RedeemIn, request: Request, platform: PlatformDep) -> RedeemOut:
     """For merchant apps (HTTP Basic with AppID and secret): spend a jump token, learn the user."""
     app_id, secret = basic_credentials(request)
-    app = await service.authenticate_app(db, box=platform.box, app_id=app_id, secret=secret)
-    identity = await service.redeem_jump_token(
-        db,
-        app=app,
-        token=body.token,
-        access_ttl=timedelta(seconds=platform.settings.access_token_ttl_seconds),
-        now=platform.clock(),
+    identity = await flows.redeem(
+        platform, credentials=AppCredentials(app_id=app_id, secret=secret), token=body.token
     )
-    await db.commit()
     return RedeemOut(
         user=IdentityUser(
             id=identity.user_id,

@@ -6,9 +6,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import Organization, OrgMember, User
@@ -116,59 +117,85 @@ async def launch_as_owner(
     return await _issue(db, user=owner, listing=listing, org_id=None, ttl=ttl, now=now)
 
 
-async def _find_app(db: AsyncSession, app_id: str) -> Listing | None:
+_listings: Table = Listing.__table__  # type: ignore[assignment]
+_jump_tokens: Table = JumpToken.__table__  # type: ignore[assignment]
+_access_tokens: Table = AccessToken.__table__  # type: ignore[assignment]
+_users: Table = User.__table__  # type: ignore[assignment]
+_orgs: Table = Organization.__table__  # type: ignore[assignment]
+_members: Table = OrgMember.__table__  # type: ignore[assignment]
+
+
+async def _find_app(db: AsyncSession, app_id: str) -> Any:
+    """The listing's id, credentials and permissions (a Core row: this is the hot path)."""
     if not app_id or len(app_id) > 32:
         return None
-    return await db.scalar(
-        select(Listing).where(Listing.app_id == app_id, Listing.state != ListingState.DELETED)
+    result = await db.execute(
+        select(
+            _listings.c.id,
+            _listings.c.app_id,
+            _listings.c.secret_encrypted,
+            _listings.c.permissions,
+        ).where(_listings.c.app_id == app_id, _listings.c.state != ListingState.DELETED)
     )
+    return result.first()
 
 
-def _authenticated(listing: Listing) -> AuthenticatedApp:
+def _authenticated(row: Any) -> AuthenticatedApp:
     return AuthenticatedApp(
-        listing_id=listing.id, app_id=listing.app_id, permissions=tuple(listing.permissions)
+        listing_id=row.id, app_id=row.app_id, permissions=tuple(row.permissions)
     )
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """How an app proves itself: its secret, or a signature of `message` made with it."""
+
+    app_id: str
+    secret: str = ""
+    timestamp: str = ""
+    signature: str = ""
+    message: str = ""
+
+
+def verify_app(
+    box: SecretBox, row: Any, credentials: AppCredentials, *, window: timedelta, now: datetime
+) -> AuthenticatedApp:
+    """The app `row` (from `_find_app`) if the credentials are its own; else `AppAuthFailed`.
+
+    Unknown AppIDs, wrong secrets and bad signatures are refused alike.
+    """
+    if credentials.signature:
+        try:
+            signed_at = int(credentials.timestamp)
+        except ValueError:
+            raise AppAuthFailed("The timestamp must be Unix seconds.") from None
+        if abs(now.timestamp() - signed_at) > window.total_seconds():
+            raise AppAuthFailed("The timestamp is outside the allowed window.")
+        if row is None:
+            raise AppAuthFailed("Unknown AppID or bad signature.")
+        expected = hmac_sha256_hex(reveal_secret(box, row), credentials.message)
+        if not constant_time_equal(expected, credentials.signature.lower()):
+            raise AppAuthFailed("Unknown AppID or bad signature.")
+        return _authenticated(row)
+    if row is None or not credentials.secret:
+        constant_time_equal(credentials.secret or "-", "not-a-secret")
+        raise AppAuthFailed("Unknown AppID or wrong secret.")
+    if not constant_time_equal(reveal_secret(box, row), credentials.secret):
+        raise AppAuthFailed("Unknown AppID or wrong secret.")
+    return _authenticated(row)
 
 
 async def authenticate_app(
-    db: AsyncSession, *, box: SecretBox, app_id: str, secret: str
-) -> AuthenticatedApp:
-    """The app whose AppID and secret these are; anything else is refused the same way."""
-    listing = await _find_app(db, app_id)
-    if listing is None or not secret:
-        # Spend comparable time so unknown AppIDs aren't told apart from wrong secrets.
-        constant_time_equal(secret or "-", "not-a-secret")
-        raise AppAuthFailed("Unknown AppID or wrong secret.")
-    if not constant_time_equal(reveal_secret(box, listing), secret):
-        raise AppAuthFailed("Unknown AppID or wrong secret.")
-    return _authenticated(listing)
-
-
-async def authenticate_app_signature(
     db: AsyncSession,
     *,
     box: SecretBox,
-    app_id: str,
-    timestamp: str,
-    signature: str,
-    message: str,
+    credentials: AppCredentials,
     window: timedelta,
     now: datetime,
 ) -> AuthenticatedApp:
-    """The app that signed `message` with its secret (hex HMAC-SHA256) at `timestamp` (s)."""
-    try:
-        signed_at = int(timestamp)
-    except ValueError:
-        raise AppAuthFailed("The timestamp must be Unix seconds.") from None
-    if abs(now.timestamp() - signed_at) > window.total_seconds():
-        raise AppAuthFailed("The timestamp is outside the allowed window.")
-    listing = await _find_app(db, app_id)
-    if listing is None:
-        raise AppAuthFailed("Unknown AppID or bad signature.")
-    expected = hmac_sha256_hex(reveal_secret(box, listing), message)
-    if not constant_time_equal(expected, signature.lower()):
-        raise AppAuthFailed("Unknown AppID or bad signature.")
-    return _authenticated(listing)
+    """The app these credentials belong to."""
+    row = await _find_app(db, credentials.app_id)
+    return verify_app(box, row, credentials, window=window, now=now)
 
 
 async def redeem_jump_token(
@@ -183,81 +210,97 @@ async def redeem_jump_token(
 
     The conditional UPDATE is the whole single-use guarantee: of two concurrent redemptions
     exactly one matches `used_at IS NULL`. A token for another listing is left untouched.
+    Written in Core, not the ORM: this is the platform's hottest path.
     """
     if not token:
         raise JumpTokenRefused("The token parameter is missing.", code="token_missing")
     if not TOKEN_RE.match(token):
         raise JumpTokenRefused("The token is malformed.", code="token_malformed")
     digest = token_digest(token)
+    t = _jump_tokens.c
     spent = (
         await db.execute(
-            update(JumpToken)
+            update(_jump_tokens)
             .where(
-                JumpToken.token_digest == digest,
-                JumpToken.listing_id == app.listing_id,
-                JumpToken.used_at.is_(None),
-                JumpToken.expires_at > now,
+                t.token_digest == digest,
+                t.listing_id == app.listing_id,
+                t.used_at.is_(None),
+                t.expires_at > now,
             )
             .values(used_at=now)
-            .returning(JumpToken.user_id, JumpToken.org_id)
+            .returning(t.user_id, t.org_id)
         )
     ).first()
     if spent is None:
         await _explain_refusal(db, digest=digest, app=app, now=now)
-    user_id, org_id = spent  # type: ignore[misc]
-    user = await db.get_one(User, user_id)
-    org = await _identity_org(db, user_id=user_id, org_id=org_id)
+    user_id, came_through = spent  # type: ignore[misc]
+    # The enterprise the user came through, else the first one they joined.
+    first_org = (
+        select(_members.c.org_id)
+        .where(_members.c.user_id == user_id)
+        .order_by(_members.c.joined_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    org_key = first_org if came_through is None else literal(came_through, type_=_orgs.c.id.type)
+    who = (
+        await db.execute(
+            select(
+                _users.c.username,
+                _users.c.display_name,
+                _users.c.email,
+                _users.c.phone,
+                _orgs.c.id.label("org_id"),
+                _orgs.c.name.label("org_name"),
+            )
+            .select_from(_users.outerjoin(_orgs, _orgs.c.id == org_key))
+            .where(_users.c.id == user_id)
+        )
+    ).one()
     access = new_token()
     expires = now + access_ttl
-    db.add(
-        AccessToken(
+    await db.execute(
+        insert(_access_tokens).values(
+            id=uuid.uuid4(),
             token_digest=token_digest(access),
             user_id=user_id,
             listing_id=app.listing_id,
-            org_id=org.id if org else None,
+            org_id=who.org_id,
             created_at=now,
             expires_at=expires,
         )
     )
-    await db.flush()
     allowed = set(app.permissions)
-    show_org = org is not None and "enterprise" in allowed
+    show_org = who.org_id is not None and "enterprise" in allowed
     return Identity(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        email=user.email if "email" in allowed else None,
-        phone=user.phone if "phone" in allowed else None,
-        org_id=org.id if show_org and org else None,
-        org_name=org.name if show_org and org else None,
+        user_id=user_id,
+        username=who.username,
+        display_name=who.display_name,
+        email=who.email if "email" in allowed else None,
+        phone=who.phone if "phone" in allowed else None,
+        org_id=who.org_id if show_org else None,
+        org_name=who.org_name if show_org else None,
         access_token=access,
         access_token_expires_at=expires,
-    )
-
-
-async def _identity_org(
-    db: AsyncSession, *, user_id: uuid.UUID, org_id: uuid.UUID | None
-) -> Organization | None:
-    """The enterprise the user came through, else the first one they joined."""
-    if org_id is not None:
-        return await db.get(Organization, org_id)
-    return await db.scalar(
-        select(Organization)
-        .join(OrgMember, OrgMember.org_id == Organization.id)
-        .where(OrgMember.user_id == user_id)
-        .order_by(OrgMember.joined_at)
-        .limit(1)
     )
 
 
 async def _explain_refusal(
     db: AsyncSession, *, digest: bytes, app: AuthenticatedApp, now: datetime
 ) -> None:
-    row = await db.scalar(select(JumpToken).where(JumpToken.token_digest == digest))
-    if row is None or row.listing_id != app.listing_id:
+    t = _jump_tokens.c
+    row = (
+        await db.execute(select(t.listing_id, t.used_at).where(t.token_digest == digest))
+    ).first()
+    explain_refusal_row(row, app)
+
+
+def explain_refusal_row(row: Any, app: AuthenticatedApp) -> None:
+    """Raise the right refusal for a token that could not be spent (`row`: listing_id, used_at)."""
+    if row is None or row[0] != app.listing_id:
         # Another app's token reads as unknown: its existence is not this caller's business.
         raise JumpTokenRefused("The token is not valid.", code="token_invalid")
-    if row.used_at is not None:
+    if row[1] is not None:
         raise JumpTokenRefused("The token has already been used.", code="token_used")
     raise JumpTokenRefused("The token has expired.", code="token_expired")
 

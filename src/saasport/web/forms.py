@@ -19,7 +19,7 @@ async def checked_form(request: Request) -> FormData:
     return await request.form()
 
 
-def get_pages(request: Request) -> Pages:
+async def get_pages(request: Request) -> Pages:
     pages: Pages = request.app.state.pages
     return pages
 

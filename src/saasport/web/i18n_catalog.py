@@ -136,8 +136,7 @@ def _subclasses(trees: Iterable[ast.Module], base: str) -> set[str]:
 
 
 class _Collector(ast.NodeVisitor):
-    def __init__(self, path: str, errors: set[str], validation: set[str]) -> None:
-        self.path = path
+    def __init__(self, errors: set[str], validation: set[str]) -> None:
         self.errors = errors
         self.validation = validation
         self.found: list[ast.Constant | ast.JoinedStr] = []
@@ -215,12 +214,12 @@ def _source_literals(root: Path) -> list[Found | tuple[Found]]:
     result: list[Found | tuple[Found]] = []
     for path, tree in trees.items():
         rel = path.relative_to(root).as_posix()
-        collector = _Collector(rel, errors, validation)
+        collector = _Collector(errors, validation)
         collector.visit(tree)
         for node in collector.found:
             if isinstance(node, ast.JoinedStr):
                 result.append((Found(ast.unparse(node), rel, node.lineno),))
-            elif node.value.strip():
+            elif isinstance(node.value, str) and node.value.strip():
                 result.append(Found(node.value, rel, node.lineno))
     return result
 
@@ -394,19 +393,15 @@ def check(root: Path = ROOT, locales: Iterable[str] = TRANSLATED_LOCALES) -> lis
 
 def _format_problems(locale: str, message: Message, entry: Message, num_plurals: int) -> list[str]:
     problems = []
-    if isinstance(entry.string, tuple):
-        if len(entry.string) != num_plurals:
-            problems.append(
-                f"{locale}: {_show(message)} has {len(entry.string)} plural forms, "
-                f"not {num_plurals}"
-            )
-        sources = list(message.id) if isinstance(message.id, tuple) else [message.id]
-        translations = list(entry.string)
-    else:
-        sources, translations = [message.id], [entry.string]
-    expected = {tuple(_placeholders(s)[0]) for s in sources}
-    for text in translations:
-        names, stray = _placeholders(text)
+    sources = message.id if isinstance(message.id, tuple) else (message.id,)
+    strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+    if entry.pluralizable and len(strings) != num_plurals:
+        problems.append(
+            f"{locale}: {_show(message)} has {len(strings)} plural forms, not {num_plurals}"
+        )
+    expected = {tuple(_placeholders(str(source))[0]) for source in sources}
+    for text in strings:
+        names, stray = _placeholders(str(text))
         if tuple(names) not in expected:
             problems.append(f"{locale}: {_show(message)} translation has placeholders {names}")
         if stray:

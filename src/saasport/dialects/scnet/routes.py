@@ -13,7 +13,6 @@ parameters are not public), documented in docs/dialects/scnet.md:
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,8 +20,8 @@ from fastapi.responses import JSONResponse
 
 from saasport.core.errors import DomainError
 from saasport.deps import DbSession, PlatformDep
-from saasport.sso import service
-from saasport.sso.service import AppAuthFailed, JumpTokenRefused
+from saasport.sso import flows, service
+from saasport.sso.service import AppAuthFailed, AppCredentials, JumpTokenRefused
 
 router = APIRouter(tags=["dialect: scnet"])
 
@@ -68,44 +67,29 @@ async def _token_param(request: Request) -> str:
     return (token or "").strip()
 
 
-async def query_simple_user_info(
-    request: Request, db: DbSession, platform: PlatformDep
-) -> JSONResponse:
+async def query_simple_user_info(request: Request, platform: PlatformDep) -> JSONResponse:
     """querySimpleUserInfoByToken.action: spend a jump token, answer who the user is."""
     headers = request.headers
     token = await _token_param(request)
     app_id = headers.get("appid", "")
+    signature = headers.get("signature", "")
+    credentials = AppCredentials(
+        app_id=app_id,
+        secret=headers.get("appsecret", ""),
+        timestamp=headers.get("timestamp", ""),
+        signature=signature,
+        message=json.dumps(
+            {"appId": app_id, "timestamp": headers.get("timestamp", ""), "token": token},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        if signature
+        else "",
+    )
     try:
         if not app_id:
             raise AppAuthFailed("Send the appId header.")
-        if headers.get("signature"):
-            message = json.dumps(
-                {"appId": app_id, "timestamp": headers.get("timestamp", ""), "token": token},
-                separators=(",", ":"),
-                ensure_ascii=False,
-            )
-            app = await service.authenticate_app_signature(
-                db,
-                box=platform.box,
-                app_id=app_id,
-                timestamp=headers.get("timestamp", ""),
-                signature=headers["signature"],
-                message=message,
-                window=timedelta(seconds=platform.settings.signature_window_seconds),
-                now=platform.clock(),
-            )
-        else:
-            app = await service.authenticate_app(
-                db, box=platform.box, app_id=app_id, secret=headers.get("appsecret", "")
-            )
-        identity = await service.redeem_jump_token(
-            db,
-            app=app,
-            token=token,
-            access_ttl=timedelta(seconds=platform.settings.access_token_ttl_seconds),
-            now=platform.clock(),
-        )
-        await db.commit()
+        identity = await flows.redeem(platform, credentials=credentials, token=token)
     except AppAuthFailed as exc:
         return envelope(NO_PERMISSION, exc.message)
     except JumpTokenRefused as exc:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 20:07:39.164060
+Create Date: 2026-11-23 20:18:30.840795
 """
 
 from collections.abc import Sequence
@@ -117,6 +117,7 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("app_id", sa.String(length=32), nullable=False),
         sa.Column("secret_encrypted", sa.String(length=200), nullable=False),
+        sa.Column("secret_digest", sa.LargeBinary(length=32), nullable=False),
         sa.Column("secret_rotated_at", saasport.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("summary", sa.String(length=30), nullable=False),

@@ -1,0 +1,275 @@
+"""Jump-token redemption under load, side by side with a bare endpoint of the same server.
+
+    python -m bench.bench_redeem [--connections 64] [--duration 10] [--rounds 2]
+
+Needs PostgreSQL (SAASPORT_BENCH_DATABASE_URL, default: database `saasport_bench` on
+127.0.0.1, created if missing) and wrk (`apt-get install wrk`). One uvicorn worker serves both
+`GET /querySimpleUserInfoByToken.action` (each request spends a different pre-issued token)
+and `GET /bench/bare` (a constant JSON answer through the same middleware). wrk alternates
+between them; the best round of each is reported with the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy import insert, text
+
+from saasport.accounts.models import User
+from saasport.catalog.models import Listing
+from saasport.config import Settings
+from saasport.core.clock import utcnow
+from saasport.core.crypto import SecretBox, new_token, token_digest
+from saasport.db.migrate import upgrade
+from saasport.db.session import make_engine
+from saasport.sso.models import JumpToken
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/saasport_bench"
+SECRET_KEY = "bench-master-key-" + "b" * 32
+
+LUA = r"""
+local tokens = {}
+local i = 0
+local app_id, secret = "%(app_id)s", "%(secret)s"
+function setup(thread)
+  thread:set("first", %(per_thread)d * (thread_id or 0))
+end
+thread_id = 0
+function setup(thread)
+  thread:set("offset", thread_id * %(per_thread)d)
+  thread_id = thread_id + 1
+end
+function init(args)
+  local n = 0
+  for line in io.lines("%(path)s") do
+    n = n + 1
+    if n > offset and n <= offset + %(per_thread)d then tokens[#tokens + 1] = line end
+  end
+end
+function request()
+  i = i + 1
+  local t = tokens[i] or "exhausted-exhausted-exhausted-exhausted-xxx"
+  return wrk.format("GET", "/querySimpleUserInfoByToken.action?token=" .. t,
+                    {["appId"] = app_id, ["appSecret"] = secret})
+end
+"""
+
+
+async def prepare(url: str, tokens: int, users: int) -> tuple[str, str, list[str]]:
+    """A fresh schema with one published scnet listing and `tokens` live jump tokens."""
+    admin_url = url.replace("+asyncpg", "").rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(admin_url)
+    if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    settings = Settings(database_url=url, secret_key=SECRET_KEY, data_dir=Path(tempfile.mkdtemp()))
+    engine = make_engine(settings)
+    async with engine.begin() as c:
+        await c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await c.execute(text("CREATE SCHEMA public"))
+    await asyncio.to_thread(upgrade, settings)
+    box = SecretBox(settings.master_key())
+    now = utcnow()
+    app_id, secret = "spbench0000000001", new_token()
+    owner = uuid.uuid4()
+    user_ids = [uuid.uuid4() for _ in range(users)]
+    plain = [new_token() for _ in range(tokens)]
+    async with engine.begin() as c:
+        await c.execute(
+            insert(User),
+            [
+                {
+                    "id": uid,
+                    "username": f"bench{n}",
+                    "email": f"bench{n}@example.com",
+                    "display_name": f"Bench {n}",
+                    "password_hash": "-",
+                    "created_at": now,
+                    "updated_at": now,
+                    "is_merchant": n == 0,
+                    "is_operator": False,
+                    "is_active": True,
+                }
+                for n, uid in enumerate([owner, *user_ids])
+            ],
+        )
+        listing_id = uuid.uuid4()
+        await c.execute(
+            insert(Listing).values(
+                id=listing_id,
+                owner_id=owner,
+                app_id=app_id,
+                secret_encrypted=box.encrypt(secret, context=f"listing-secret:{app_id}"),
+                secret_digest=box.digest(secret),
+                secret_rotated_at=now,
+                name="Bench",
+                summary="bench",
+                description_md="",
+                category="other",
+                website="",
+                guide_md="",
+                guide_url="",
+                terms_md="",
+                terms_url="",
+                entry_url="https://bench.example.com/",
+                integration_mode=1,
+                dialect="scnet",
+                permissions=["profile", "email", "phone", "enterprise"],
+                state="published",
+                created_at=now,
+                updated_at=now,
+                published_at=now,
+            )
+        )
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "token_digest": token_digest(t),
+                "user_id": user_ids[n % users],
+                "listing_id": listing_id,
+                "created_at": now,
+                "expires_at": now + timedelta(hours=2),
+            }
+            for n, t in enumerate(plain)
+        ]
+        for start in range(0, len(rows), 5000):
+            await c.execute(insert(JumpToken), rows[start : start + 5000])
+    await engine.dispose()
+    return app_id, secret, plain
+
+
+def run_wrk(url: str, connections: int, duration: int, script: Path | None) -> dict[str, float]:
+    cmd = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-H",
+        "Connection: keep-alive",
+    ]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "requests": total,
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+async def spent(url: str) -> int:
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        return int(
+            await conn.fetchval("SELECT count(*) FROM jump_tokens WHERE used_at IS NOT NULL")
+        )
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--tokens", type=int, default=120_000)
+    args = parser.parse_args()
+    url = os.environ.get("SAASPORT_BENCH_DATABASE_URL", DEFAULT_URL)
+
+    print(f"preparing {args.tokens} jump tokens on {url.split('@')[-1]} ...", flush=True)
+    app_id, secret, tokens = asyncio.run(prepare(url, args.tokens, users=500))
+    work = Path(tempfile.mkdtemp())
+    per_round = args.tokens // args.rounds
+    port = 18_000 + os.getpid() % 1000
+    env = os.environ | {
+        "SAASPORT_DATABASE_URL": url,
+        "SAASPORT_SECRET_KEY": SECRET_KEY,
+        "SAASPORT_DATA_DIR": str(work),
+        "SAASPORT_ACCESS_LOG": "false",
+        "SAASPORT_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.redeem_server", str(port)], env=env, cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        # Warm-up: both paths, a little.
+        run_wrk(f"{base}/bench/bare", 8, 2, None)
+        results: dict[str, list[dict[str, float]]] = {"bare": [], "redeem": []}
+        for n in range(args.rounds):
+            path = work / f"tokens-{n}.txt"
+            path.write_text("\n".join(tokens[n * per_round : (n + 1) * per_round]) + "\n")
+            script = work / f"redeem-{n}.lua"
+            script.write_text(
+                LUA
+                % {"app_id": app_id, "secret": secret, "path": path, "per_thread": per_round // 2}
+            )
+            results["bare"].append(
+                run_wrk(f"{base}/bench/bare", args.connections, args.duration, None)
+            )
+            before = asyncio.run(spent(url))
+            r = run_wrk(
+                f"{base}/querySimpleUserInfoByToken.action", args.connections, args.duration, script
+            )
+            r["spent"] = asyncio.run(spent(url)) - before
+            results["redeem"].append(r)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    bare = max(results["bare"], key=lambda r: r["rps"])
+    redeem = max(results["redeem"], key=lambda r: r["rps"])
+    print(
+        f"\n{args.connections} connections, {args.duration}s per run, best of {args.rounds} rounds, "
+        "1 uvicorn worker, PostgreSQL on the same 2-core machine"
+    )
+    print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    print(
+        f"{'GET /bench/bare (constant JSON)':<34}{bare['rps']:>10.0f}{bare['p50']:>10.2f}{bare['p99']:>10.2f}"
+    )
+    print(
+        f"{'querySimpleUserInfoByToken.action':<34}{redeem['rps']:>10.0f}{redeem['p50']:>10.2f}{redeem['p99']:>10.2f}"
+    )
+    print(f"ratio throughput redeem/bare = {redeem['rps'] / bare['rps']:.2f}  (target >= 0.5)")
+    print(f"ratio p99 redeem/bare        = {redeem['p99'] / bare['p99']:.2f}  (target <= 2.0)")
+    print(
+        f"tokens spent in the best redeem run: {int(redeem['spent'])} of {int(redeem['requests'])} "
+        f"requests; non-2xx answers: {int(redeem['errors'])}"
+    )
+    if redeem["spent"] < redeem["requests"] * 0.99:
+        print("WARNING: fewer tokens were spent than requests answered (token pool exhausted?)")
+
+
+if __name__ == "__main__":
+    main()
