@@ -33,6 +33,7 @@ BACKENDS = [
     if b.strip()
 ]
 PASSWORD = "correct horse battery"
+_RESET: set[str] = set()
 
 
 class OffsetClock:
@@ -73,7 +74,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp(f"data-{backend}")
     url = database_url_for(backend, data_dir)
-    if backend == "postgresql":
+    if backend == "postgresql" and url not in _RESET:
+        # Once per run: pytest may set this fixture up again when tests switch backends,
+        # and servers started by earlier tests still use the schema.
+        _RESET.add(url)
         # In a thread: a running loop (pytest-asyncio's, Playwright's) refuses asyncio.run.
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, reset_postgres(url)).result()

@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 OPERATOR = "operator_" + unique("")
 
 pytestmark = pytest.mark.browser
+expect.set_options(timeout=15_000)  # a loaded 2-core CI machine is slow, not broken
 
 
 def free_port() -> int:

@@ -34,6 +34,9 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # `_()` output is marked safe (its literals are ours); messages computed at run time go
+    # through `tr()`, which translates and leaves escaping on.
+    env.globals["tr"] = i18n.gettext
     env.filters["markdown"] = render_markdown
     return env
 
