@@ -1,0 +1,77 @@
+"""`saasport demo`, the README's first command, as a new user runs it (SQLite, fresh dir)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.test_e2e_browser import ROOT, free_port, wait_healthy
+
+
+def test_cli_help_and_db_upgrade(tmp_path: Path) -> None:
+    env = os.environ | {"SAASPORT_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "saasport", "--help"], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0
+    for command in ("serve", "db", "admin", "demo"):
+        assert command in out.stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "saasport", "db", "upgrade"], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "saasport.db").exists()
+
+
+def test_demo_serves_demo_data_and_the_merchant_app(tmp_path: Path) -> None:
+    port, merchant_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAASPORT_")}
+    env["SAASPORT_DATA_DIR"] = str(tmp_path / "data")
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "saasport",
+            "demo",
+            "--port",
+            str(port),
+            "--merchant-port",
+            str(merchant_port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base, merchant = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{merchant_port}"
+    try:
+        wait_healthy(f"{base}/healthz", demo, timeout=60)
+        wait_healthy(f"{merchant}/", demo)
+        names = {x["name"] for x in httpx.get(f"{base}/api/v1/catalog").json()["items"]}
+        assert {"Demo Notebook", "Demo CAE Workbench"} <= names
+        token = httpx.post(
+            f"{base}/api/v1/auth/login", json={"identifier": "alice", "password": "saasport-demo"}
+        ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        for item in httpx.get(f"{base}/api/v1/catalog").json()["items"]:
+            ent = httpx.post(
+                f"{base}/api/v1/catalog/{item['id']}/trial", json={}, headers=auth
+            ).json()
+            url = httpx.post(f"{base}/api/v1/entitlements/{ent['id']}/launch", headers=auth).json()[
+                "redirect_url"
+            ]
+            assert url.startswith(merchant)
+            page = httpx.get(url, follow_redirects=True)
+            assert "Signed in as" in page.text and "alice" in page.text
+    finally:
+        os.killpg(demo.pid, signal.SIGINT)
+        output = demo.communicate(timeout=20)[0].decode()
+    assert f"{base}/" in output and "alice" in output
+    key = tmp_path / "data" / "secret.key"
+    assert oct(key.stat().st_mode)[-3:] == "600"  # generated once, readable by the owner only
