@@ -191,11 +191,14 @@ async def authenticate(
         await passwords.burn(password)
         ok = False
     else:
+        # The account itself is a key too: its user name, email and phone share one count.
+        keys.append(f"user:{user.id}")
+        await check_login_allowed(db, keys=keys[2:], now=now)
         ok = await passwords.verify(user.password_hash, password)
     if not ok or user is None:
         await record_login_failure(db, keys=keys, policy=policy, now=now)
         raise InvalidCredentials("The sign-in name or password is wrong.")
-    await db.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+    await db.execute(delete(LoginThrottle).where(LoginThrottle.key.in_([keys[0], keys[2]])))
     return user
 
 

@@ -47,10 +47,7 @@ spent AS (
            o.id AS org_id, o.name AS org_name
     FROM spent
     JOIN users u ON u.id = spent.user_id
-    LEFT JOIN organizations o ON o.id = COALESCE(
-        spent.org_id,
-        (SELECT m.org_id FROM org_members m WHERE m.user_id = spent.user_id
-         ORDER BY m.joined_at LIMIT 1))
+    LEFT JOIN organizations o ON o.id = spent.org_id
 ), issued AS (
     INSERT INTO access_tokens (id, token_digest, user_id, listing_id, org_id, created_at,
                                expires_at)

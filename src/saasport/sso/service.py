@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import Table, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saasport.accounts.models import Organization, OrgMember, User
+from saasport.accounts.models import Organization, User
 from saasport.catalog.models import Listing, ListingState
 from saasport.catalog.service import get_own_listing, reveal_secret
 from saasport.commerce.service import get_held_app
@@ -122,7 +122,6 @@ _jump_tokens: Table = JumpToken.__table__  # type: ignore[assignment]
 _access_tokens: Table = AccessToken.__table__  # type: ignore[assignment]
 _users: Table = User.__table__  # type: ignore[assignment]
 _orgs: Table = Organization.__table__  # type: ignore[assignment]
-_members: Table = OrgMember.__table__  # type: ignore[assignment]
 
 
 async def _find_app(db: AsyncSession, app_id: str) -> Any:
@@ -234,15 +233,9 @@ async def redeem_jump_token(
     if spent is None:
         await _explain_refusal(db, digest=digest, app=app, now=now)
     user_id, came_through = spent  # type: ignore[misc]
-    # The enterprise the user came through, else the first one they joined.
-    first_org = (
-        select(_members.c.org_id)
-        .where(_members.c.user_id == user_id)
-        .order_by(_members.c.joined_at)
-        .limit(1)
-        .scalar_subquery()
-    )
-    org_key = first_org if came_through is None else literal(came_through, type_=_orgs.c.id.type)
+    # Only the enterprise the user came through (its entitlement): anyone can put anyone
+    # into an enterprise of theirs, so membership alone must not speak for the user.
+    org_key = literal(came_through, type_=_orgs.c.id.type)
     who = (
         await db.execute(
             select(

@@ -73,9 +73,14 @@ class PlatformMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.extend(SECURITY_HEADERS)
+                present = {k.lower() for k, _ in headers}
+                # A route's own stricter choice (no-referrer on the jump) wins over the default.
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 content_type = next((v for k, v in headers if k == b"content-type"), b"")
-                if content_type.startswith(b"text/html"):
+                if (
+                    content_type.startswith(b"text/html")
+                    and b"content-security-policy" not in present
+                ):
                     headers.append((b"content-security-policy", PAGE_CSP))
                 message["headers"] = headers
             await send(message)

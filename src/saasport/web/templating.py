@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from saasport.core.crypto import constant_time_equal
+from saasport.deps import SESSION_COOKIE
 from saasport.web import i18n
 from saasport.web.markdown import render_markdown
 
@@ -41,6 +42,12 @@ def make_environment() -> Environment:
     return env
 
 
+def _form_token(key: bytes, seed: str, request: Request) -> str:
+    # Bound to the session cookie too: a cookie planted by a sibling subdomain can't know it.
+    session = request.cookies.get(SESSION_COOKIE, "")
+    return hmac.new(key, f"{seed}:{session}".encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token(request: Request, key: bytes) -> str:
     """The form token for this browser: an HMAC of its CSRF cookie (made on first need)."""
     seed = getattr(request.state, "csrf_seed", None) or request.cookies.get(CSRF_COOKIE)
@@ -48,18 +55,17 @@ def csrf_token(request: Request, key: bytes) -> str:
         seed = secrets.token_urlsafe(32)
         request.state.new_csrf_seed = seed
     request.state.csrf_seed = seed
-    return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
+    return _form_token(key, seed, request)
 
 
 async def verify_csrf(request: Request, key: bytes) -> None:
-    """Refuse a form whose `csrf_token` does not match this browser's cookie."""
+    """Refuse a form whose `csrf_token` does not match this browser's cookies."""
     seed = request.cookies.get(CSRF_COOKIE)
     form = await request.form()
     sent = form.get("csrf_token")
     if not seed or not isinstance(sent, str):
         raise CsrfFailed()
-    expected = hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
-    if not constant_time_equal(expected, sent):
+    if not constant_time_equal(_form_token(key, seed, request), sent):
         raise CsrfFailed()
 
 
