@@ -248,6 +248,10 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
 
+    print("\nevery round (req/s, p50 ms, p99 ms):")
+    for name, runs in results.items():
+        cells = "  ".join(f"{r['rps']:.0f}/{r['p50']:.1f}/{r['p99']:.1f}" for r in runs)
+        print(f"  {name:<7}{cells}")
     bare = max(results["bare"], key=lambda r: r["rps"])
     redeem = max(results["redeem"], key=lambda r: r["rps"])
     print(

@@ -130,9 +130,11 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     )
     install_error_handlers(app)
 
-    for module in (accounts_api, catalog_api, commerce_api, sso_api):
-        app.include_router(module.router)
+    # Dialect routes first: they face merchant apps on every user arrival, and routes are
+    # matched in order.
     app.include_router(scnet_routes.router)
+    for module in (sso_api, accounts_api, catalog_api, commerce_api):
+        app.include_router(module.router)
     for pages_module in (accounts_pages, catalog_pages, commerce_pages):
         app.include_router(pages_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -26,11 +26,24 @@ async def redeem(platform: Platform, *, credentials: AppCredentials, token: str)
     window = timedelta(seconds=settings.signature_window_seconds)
     access_ttl = timedelta(seconds=settings.access_token_ttl_seconds)
     if platform.engine.dialect.name == "postgresql":
-        async with platform.engine.connect() as conn:
-            raw = await redeem_pg.asyncpg_connection(conn)
+        # A raw pooled connection: the hot path needs neither ORM nor Core, only asyncpg.
+        pooled = await platform.engine.raw_connection()
+        try:
+            raw = pooled.driver_connection
+            if not credentials.signature:
+                return await redeem_pg.redeem_with_secret(
+                    raw,
+                    app_id=credentials.app_id,
+                    secret_digest=platform.box.digest(credentials.secret),
+                    token=token,
+                    access_ttl=access_ttl,
+                    now=now,
+                )
             row = await redeem_pg.find_app(raw, credentials.app_id)
             app = verify_app(platform.box, row, credentials, window=window, now=now)
             return await redeem_pg.redeem(raw, app=app, token=token, access_ttl=access_ttl, now=now)
+        finally:
+            pooled.close()  # back to the pool; no transaction was opened, so no rollback
     async with platform.sessionmaker() as db:
         app = await authenticate_app(
             db, box=platform.box, credentials=credentials, window=window, now=now

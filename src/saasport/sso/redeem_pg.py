@@ -17,8 +17,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from saasport.core.crypto import new_token, token_digest
 from saasport.sso.service import (
     TOKEN_RE,
@@ -66,11 +64,6 @@ REDEEM_WITH_SECRET = _APP_BY_SECRET + _SPEND
 _APP_BY_ID = "WITH app AS (SELECT id, app_id, permissions FROM listings WHERE id = $6), "
 REDEEM_FOR_APP = _APP_BY_ID + _SPEND
 WHY = "SELECT listing_id, used_at FROM jump_tokens WHERE token_digest = $1"
-
-
-async def asyncpg_connection(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under a pooled SQLAlchemy connection."""
-    return (await conn.get_raw_connection()).driver_connection
 
 
 class AppRow:

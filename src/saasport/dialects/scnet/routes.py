@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from saasport.core.errors import DomainError
-from saasport.deps import DbSession, PlatformDep
+from saasport.deps import DbSession, PlatformDep, get_platform
 from saasport.sso import flows, service
 from saasport.sso.service import AppAuthFailed, AppCredentials, JumpTokenRefused
 
@@ -67,8 +67,9 @@ async def _token_param(request: Request) -> str:
     return (token or "").strip()
 
 
-async def query_simple_user_info(request: Request, platform: PlatformDep) -> JSONResponse:
+async def query_simple_user_info(request: Request) -> JSONResponse:
     """querySimpleUserInfoByToken.action: spend a jump token, answer who the user is."""
+    platform = get_platform(request)  # no dependency injection on the hottest route
     headers = request.headers
     token = await _token_param(request)
     app_id = headers.get("appid", "")
