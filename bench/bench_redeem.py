@@ -196,8 +196,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tokens", type=int, default=120_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=150_000)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     url = os.environ.get("SAASPORT_BENCH_DATABASE_URL", DEFAULT_URL)
 
@@ -214,7 +215,7 @@ def main() -> None:
         "SAASPORT_LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.redeem_server", str(port)], env=env, cwd=ROOT
+        [sys.executable, "-m", "bench.redeem_server", str(port), str(args.workers)], env=env, cwd=ROOT
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -256,7 +257,7 @@ def main() -> None:
     redeem = max(results["redeem"], key=lambda r: r["rps"])
     print(
         f"\n{args.connections} connections, {args.duration}s per run, best of {args.rounds} rounds, "
-        "1 uvicorn worker, PostgreSQL on the same 2-core machine"
+        f"{args.workers} uvicorn worker(s), PostgreSQL on the same 2-core machine"
     )
     print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     print(

@@ -1,6 +1,6 @@
 """The saasport app plus a bare endpoint on the same stack, for the redemption benchmark.
 
-Run by bench/bench_redeem.py as `python -m bench.redeem_server PORT`; settings come from the
+Run by bench/bench_redeem.py as `python -m bench.redeem_server PORT [WORKERS]`; settings come from the
 environment (SAASPORT_DATABASE_URL and friends) exactly as for `saasport serve`.
 """
 
