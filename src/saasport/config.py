@@ -60,7 +60,6 @@ class Settings(BaseSettings):
     log_json: bool = False
     access_log: bool = True
     log_level: str = "INFO"
-    worker_in_process: bool = True
 
     config_file: Path | None = Field(default=None, description="Optional TOML file of settings.")
 
