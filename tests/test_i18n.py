@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -70,7 +71,9 @@ def test_every_translation_formats_like_jinja(zh_cn: None) -> None:
             for n in (0, 1, 7):
                 assert str(n) in i18n.ngettext(singular, plural, n) % {"num": n}
         else:
-            i18n.gettext(str(message.id)) % {}
+            # Msg templates name their parameters; everything else formats with none.
+            params = dict.fromkeys(re.findall(r"%\((\w+)\)", str(message.id)), 1)
+            i18n.gettext(str(message.id)) % params
 
 
 def test_english_is_the_source_language() -> None:
@@ -94,3 +97,18 @@ def test_python_messages_are_collected() -> None:
         "The token has expired.",  # JumpTokenRefused(...)
     } <= texts
     assert not any("{" in text for text in texts)  # f-strings are left out
+
+
+def test_parameterised_messages_translate_with_their_parameters() -> None:
+    from saasport.core.errors import Msg
+    from saasport.web.templating import translate
+
+    why = Msg("The file is larger than %(kb)d KB.", kb=512)
+    message = Msg("Screenshot %(n)d: %(why)s", n=3, why=why)
+    assert message == "Screenshot 3: The file is larger than 512 KB."
+    token = i18n.current_locale.set("zh_CN")
+    try:
+        assert translate(message) == "第 3 张截图：文件超过 512 KB。"
+        assert translate("<b>not a message</b>") == "<b>not a message</b>"  # escaped by Jinja later
+    finally:
+        i18n.current_locale.reset(token)

@@ -25,6 +25,7 @@ from saasport.core.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Msg,
     NotFound,
     RateLimited,
     ValidationFailed,
@@ -67,7 +68,7 @@ def _normalise_email(email: str, fields: dict[str, str]) -> str | None:
 
 def _check_password(password: str, fields: dict[str, str], name: str = "password") -> None:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        fields[name] = f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+        fields[name] = Msg("Use %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX)
 
 
 async def register_user(

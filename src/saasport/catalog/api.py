@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Query, Response, UploadFile
 
 from saasport.catalog import service
-from saasport.catalog.media import ICON_MAX_BYTES, SCREENSHOT_MAX_BYTES
+from saasport.catalog.media import ICON_MAX_BYTES, SCREENSHOT_MAX_BYTES, too_large
 from saasport.catalog.schemas import (
     ActionIn,
     CatalogDetail,
@@ -30,7 +30,7 @@ async def read_upload(upload: UploadFile, limit: int, field: str) -> bytes:
     """The file's bytes, refusing (not truncating) anything over `limit`."""
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise ValidationFailed({field: f"The file is larger than {limit // 1024} KB."})
+        raise ValidationFailed({field: too_large(limit)})
     return data
 
 

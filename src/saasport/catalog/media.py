@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from saasport.core.errors import Msg
+
 ICON_SIZE = (96, 96)
 SCREENSHOT_SIZE = (1024, 768)
 MAX_SCREENSHOTS = 6
@@ -23,12 +25,16 @@ class CheckedImage:
     height: int
 
 
+def too_large(limit: int) -> Msg:
+    return Msg("The file is larger than %(kb)d KB.", kb=limit // 1024)
+
+
 def check_image(data: bytes, *, size: tuple[int, int], max_bytes: int) -> CheckedImage | str:
     """The image if it is a JPG/PNG of exactly `size` within `max_bytes`; else why not."""
     if not data:
         return "Choose a file."
     if len(data) > max_bytes:
-        return f"The file is larger than {max_bytes // 1024} KB."
+        return too_large(max_bytes)
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = image.format or ""
@@ -36,8 +42,12 @@ def check_image(data: bytes, *, size: tuple[int, int], max_bytes: int) -> Checke
             if fmt not in FORMATS:
                 return "Use a JPG or PNG image."
             if (width, height) != size:
-                return (
-                    f"The image must be {size[0]}×{size[1]} pixels (this one is {width}×{height})."
+                return Msg(
+                    "The image must be %(w)d×%(h)d pixels (this one is %(x)d×%(y)d).",
+                    w=size[0],
+                    h=size[1],
+                    x=width,
+                    y=height,
                 )
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 from saasport.accounts.models import User
 from saasport.accounts.service import list_memberships
 from saasport.catalog import service
-from saasport.catalog.media import ICON_MAX_BYTES, MAX_SCREENSHOTS, SCREENSHOT_MAX_BYTES
+from saasport.catalog.media import ICON_MAX_BYTES, MAX_SCREENSHOTS, SCREENSHOT_MAX_BYTES, too_large
 from saasport.catalog.models import Listing
 from saasport.commerce.service import held_apps
 from saasport.core.errors import DomainError, NotFound, ValidationFailed
@@ -260,7 +260,7 @@ async def _upload(value: object, limit: int) -> bytes | str:
     if not isinstance(value, UploadFile):
         return b""
     data = await value.read(limit + 1)
-    return data if len(data) <= limit else f"The file is larger than {limit // 1024} KB."
+    return data if len(data) <= limit else too_large(limit)
 
 
 @router.post("/merchant/listings/{listing_id}/icon", response_class=HTMLResponse)

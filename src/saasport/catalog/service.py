@@ -31,7 +31,7 @@ from saasport.catalog.models import (
 )
 from saasport.commerce.models import Entitlement
 from saasport.core.crypto import SecretBox, new_token
-from saasport.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from saasport.core.errors import Forbidden, InvalidTransition, Msg, NotFound, ValidationFailed
 from saasport.core.urls import check_merchant_url, check_public_link
 from saasport.dialects import DIALECTS
 
@@ -96,7 +96,7 @@ def _validate_fields(data: dict[str, Any], *, dev_mode: bool) -> dict[str, str]:
     if not 1 <= len(name) <= 64:
         fields["name"] = "Give the application a name of 1–64 characters."
     if len(data.get("summary", "")) > SUMMARY_MAX:
-        fields["summary"] = f"At most {SUMMARY_MAX} characters."
+        fields["summary"] = Msg("At most %(n)d characters.", n=SUMMARY_MAX)
     if len(data.get("description_md", "")) > 20000:
         fields["description_md"] = "At most 20,000 characters."
     if data.get("category", "other") not in CATEGORIES:
@@ -297,12 +297,16 @@ async def add_screenshots(
     if listing.state not in EDITABLE_STATES:
         raise InvalidTransition("Only a draft or test-open listing can be edited.")
     if len(listing.screenshots) + len(files) > MAX_SCREENSHOTS:
-        raise ValidationFailed({"screenshots": f"At most {MAX_SCREENSHOTS} screenshots."})
+        raise ValidationFailed(
+            {"screenshots": Msg("At most %(n)d screenshots.", n=MAX_SCREENSHOTS)}
+        )
     checked: list[CheckedImage] = []
     for index, data in enumerate(files, start=1):
         result = check_image(data, size=SCREENSHOT_SIZE, max_bytes=SCREENSHOT_MAX_BYTES)
         if isinstance(result, str):
-            raise ValidationFailed({"screenshots": f"Screenshot {index}: {result}"})
+            raise ValidationFailed(
+                {"screenshots": Msg("Screenshot %(n)d: %(why)s", n=index, why=result)}
+            )
         checked.append(result)
     position = max((s.position for s in listing.screenshots), default=0)
     for image in checked:
@@ -402,7 +406,13 @@ async def transition(
     else:
         listing = await get_own_listing(db, owner=actor, listing_id=listing_id)
     if listing.state not in rule.sources:
-        raise InvalidTransition(f"A {listing.state} listing cannot be sent to {action}.")
+        raise InvalidTransition(
+            Msg(
+                "A %(state)s listing cannot be sent to %(action)s.",
+                state=listing.state,
+                action=action,
+            )
+        )
     reason = reason.strip()
     if rule.needs_reason and not reason:
         raise ValidationFailed({"reason": "Say why, so the merchant can fix it."})

@@ -58,3 +58,20 @@ class ValidationFailed(DomainError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class Msg(str):
+    """A message with parameters: reads as its English text, translates by its template.
+
+    `Msg("At most %(n)d characters.", n=30)` is the string "At most 30 characters."; pages
+    translate the template and fill in the same parameters.
+    """
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Msg:
+        message = super().__new__(cls, template % params)
+        message.template = template
+        message.params = params
+        return message

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from saasport.core.errors import Msg
+
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
@@ -25,7 +27,7 @@ def check_merchant_url(url: str, *, dev_mode: bool, max_length: int = 500) -> st
     Calls the platform makes to merchants resolve and re-check at connection time.
     """
     if len(url) > max_length:
-        return f"At most {max_length} characters."
+        return Msg("At most %(n)d characters.", n=max_length)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -53,7 +55,7 @@ def check_merchant_url(url: str, *, dev_mode: bool, max_length: int = 500) -> st
 def check_public_link(url: str, *, max_length: int = 500) -> str | None:
     """Why `url` is not acceptable as a plain link (website, guide), or None."""
     if len(url) > max_length:
-        return f"At most {max_length} characters."
+        return Msg("At most %(n)d characters.", n=max_length)
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return "Enter a full http(s):// URL."

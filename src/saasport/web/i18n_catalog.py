@@ -184,6 +184,9 @@ class _Collector(ast.NodeVisitor):
             for keyword in node.keywords:
                 if keyword.arg == "message":
                     self.found.extend(_literals(keyword.value))
+        if name == "Msg" and node.args:
+            # Msg("At most %(n)d characters.", n=30): the template is the message
+            self.found.extend(_literals(node.args[0]))
         if name in JSON_ERROR_CALLS and len(node.args) > JSON_ERROR_CALLS[name]:
             self.found.extend(_literals(node.args[JSON_ERROR_CALLS[name]]))
         self.generic_visit(node)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from saasport.core.crypto import constant_time_equal
+from saasport.core.errors import Msg
 from saasport.deps import SESSION_COOKIE
 from saasport.web import i18n
 from saasport.web.markdown import render_markdown
@@ -26,6 +27,14 @@ class CsrfFailed(Exception):
     """A form arrived without a valid CSRF token."""
 
 
+def translate(message: str) -> str:
+    """A message computed at run time, in the request's language (`Msg` parameters too)."""
+    if isinstance(message, Msg):
+        params = {k: translate(v) if isinstance(v, Msg) else v for k, v in message.params.items()}
+        return i18n.gettext(message.template) % params
+    return i18n.gettext(message)
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -37,7 +46,7 @@ def make_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     # `_()` output is marked safe (its literals are ours); messages computed at run time go
     # through `tr()`, which translates and leaves escaping on.
-    env.globals["tr"] = i18n.gettext
+    env.globals["tr"] = translate
     env.filters["markdown"] = render_markdown
     return env
 
