@@ -215,7 +215,9 @@ def main() -> None:
         "SAASPORT_LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.redeem_server", str(port), str(args.workers)], env=env, cwd=ROOT
+        [sys.executable, "-m", "bench.redeem_server", str(port), str(args.workers)],
+        env=env,
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
