@@ -136,8 +136,20 @@ async def test_enterprise_staff_and_roles(client: httpx.AsyncClient, user: Api) 
         f"/api/v1/orgs/{org['id']}/members", json={"username": staff.user["username"]}
     )
     assert r.status_code == 201 and r.json()["role"] == "member"
+    assert r.json()["status"] == "invited"
+    # Invited is not joined: no access until the user accepts.
+    assert (await staff.get(f"/api/v1/orgs/{org['id']}/members")).status_code == 404
+    assert (await staff.get("/api/v1/orgs")).json() == []
+    invitations = (await staff.get("/api/v1/me/invitations")).json()
+    assert [i["id"] for i in invitations] == [org["id"]]
+    r = await staff.post(f"/api/v1/me/invitations/{org['id']}/accept")
+    assert r.status_code == 200 and r.json()["role"] == "member"
+    assert (await staff.get("/api/v1/me/invitations")).json() == []
+    assert (await staff.post(f"/api/v1/me/invitations/{org['id']}/accept")).status_code == 404
     # A member may look but not manage.
-    assert (await staff.get(f"/api/v1/orgs/{org['id']}/members")).status_code == 200
+    r = await staff.get(f"/api/v1/orgs/{org['id']}/members")
+    assert r.status_code == 200
+    assert {m["status"] for m in r.json()} == {"active"}
     r = await staff.post(
         f"/api/v1/orgs/{org['id']}/members",
         json={"username": user.user["username"], "role": "admin"},
@@ -150,3 +162,15 @@ async def test_enterprise_staff_and_roles(client: httpx.AsyncClient, user: Api) 
         await user.delete(f"/api/v1/orgs/{org['id']}/members/{staff.user['id']}")
     ).status_code == 204
     assert (await staff.get(f"/api/v1/orgs/{org['id']}/members")).status_code == 404
+
+
+async def test_a_declined_invitation_leaves_nothing(client: httpx.AsyncClient, user: Api) -> None:
+    invitee = await signup(client)
+    org = (await user.post("/api/v1/orgs", json={"name": unique("Org ")})).json()
+    await user.post(
+        f"/api/v1/orgs/{org['id']}/members", json={"username": invitee.user["username"]}
+    )
+    assert (await invitee.post(f"/api/v1/me/invitations/{org['id']}/decline")).status_code == 204
+    assert (await invitee.get("/api/v1/me/invitations")).json() == []
+    members = (await user.get(f"/api/v1/orgs/{org['id']}/members")).json()
+    assert [m["username"] for m in members] == [user.user["username"]]

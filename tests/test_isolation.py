@@ -189,6 +189,7 @@ class World:
     token_id: str
     org_id: str
     org_name: str
+    invite_org_id: str  # another org of the owner's, which invited `plain`
     user_entitlement: str
     org_entitlement: str
     browsers: dict[str, Browser] = field(default_factory=dict)
@@ -234,11 +235,14 @@ class World:
             ({k: v for k, v in t.items() if k != "last_used_at"} for t in r.json()),
             key=lambda t: str(t["id"]),
         )
-        r = await owner.get(f"/api/v1/orgs/{self.org_id}/members")
-        assert r.status_code == 200, r.text
-        snap["members"] = sorted(r.json(), key=lambda m: str(m["user_id"]))
+        for key, org in (("members", self.org_id), ("invited", self.invite_org_id)):
+            r = await owner.get(f"/api/v1/orgs/{org}/members")
+            assert r.status_code == 200, r.text
+            snap[key] = sorted(r.json(), key=lambda m: str(m["user_id"]))
         for who in self.apis:
             snap[f"orgs of {who}"] = (await self.api(who).get("/api/v1/orgs")).json()
+            r = await self.api(who).get("/api/v1/me/invitations")
+            snap[f"invitations of {who}"] = r.json()
             r = await self.api(who).get("/api/v1/entitlements")
             snap[f"entitlements of {who}"] = r.json()
         assert any(e["id"] == self.user_entitlement for e in snap["entitlements of holder"])
@@ -293,6 +297,17 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
         f"/api/v1/orgs/{org_id}/members", json={"username": staff.user["username"]}
     )
     assert r.status_code == 201 and r.json()["role"] == "member"
+    assert r.json()["status"] == "invited"
+    r = await staff.post(f"/api/v1/me/invitations/{org_id}/accept")
+    assert r.status_code == 200, r.text
+    # A second enterprise of the owner's, with an invitation waiting for `plain`.
+    r = await owner.post("/api/v1/orgs", json={"name": unique("Inviting ")})
+    assert r.status_code == 201
+    invite_org_id = r.json()["id"]
+    r = await owner.post(
+        f"/api/v1/orgs/{invite_org_id}/members", json={"username": plain.user["username"]}
+    )
+    assert r.status_code == 201 and r.json()["status"] == "invited"
 
     r = await holder.post(f"/api/v1/catalog/{published['id']}/trial", json={})
     assert r.status_code == 201, r.text
@@ -320,6 +335,7 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
         token_id=token_id,
         org_id=org_id,
         org_name=org_name,
+        invite_org_id=invite_org_id,
         user_entitlement=user_entitlement,
         org_entitlement=org_entitlement,
     )
@@ -423,6 +439,22 @@ CASES: list[Case] = [
         lambda w, who: Req(f"/api/v1/me/tokens/{w.token_id}"),
         STRANGERS,
         ("owner", 204),
+    ),
+    A(
+        "accept another user's invitation",
+        "POST",
+        "/api/v1/me/invitations/{org_id}/accept",
+        lambda w, who: Req(f"/api/v1/me/invitations/{w.invite_org_id}/accept"),
+        {"other": NF, "staff": NF, "owner": NF},
+        ("plain", 200),
+    ),
+    A(
+        "decline another user's invitation",
+        "POST",
+        "/api/v1/me/invitations/{org_id}/decline",
+        lambda w, who: Req(f"/api/v1/me/invitations/{w.invite_org_id}/decline"),
+        {"other": NF, "staff": NF, "owner": NF},
+        ("plain", 204),
     ),
     A(
         "read members of an org one is not in",
@@ -642,6 +674,14 @@ CASES: list[Case] = [
         lambda w, who: Req(f"/account/tokens/{w.token_id}/revoke"),
         STRANGERS,
         ("owner", 303),
+    ),
+    A(
+        "accept another user's invitation (page)",
+        "POST",
+        "/account/invitations/{org_id}/{answer}",
+        lambda w, who: Req(f"/account/invitations/{w.invite_org_id}/accept"),
+        {"other": NF, "staff": NF, "owner": NF},
+        ("plain", 303),
     ),
     A(
         "read an org one is not in (page)",

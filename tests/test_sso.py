@@ -227,6 +227,7 @@ async def test_enterprise_and_permissions(
     org = (await admin.post("/api/v1/orgs", json={"name": unique("Lab ")})).json()
     staff = await signup(client)
     await admin.post(f"/api/v1/orgs/{org['id']}/members", json={"username": staff.user["username"]})
+    await staff.post(f"/api/v1/me/invitations/{org['id']}/accept")
     listing, secret = await published_listing(merchant, operator, dialect="native")
     # The enterprise takes the trial; its staff can use it and the app learns the enterprise.
     token = await launch(admin, listing, org_id=org["id"])

@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 
 from saasport.accounts import service
+from saasport.accounts.models import OrgMember, User
 from saasport.accounts.schemas import (
     ApiTokenCreated,
     ApiTokenIn,
@@ -163,8 +164,7 @@ async def create_org(body: OrgIn, user: ApiUser, db: DbSession, platform: Platfo
 async def list_members(org_id: uuid.UUID, user: ApiUser, db: DbSession) -> list[MemberOut]:
     """Staff of an enterprise the caller belongs to."""
     return [
-        MemberOut(user_id=u.id, username=u.username, display_name=u.display_name, role=m.role)
-        for u, m in await service.list_org_members(db, user=user, org_id=org_id)
+        _member_out(u, m) for u, m in await service.list_org_members(db, user=user, org_id=org_id)
     ]
 
 
@@ -174,18 +174,57 @@ async def list_members(org_id: uuid.UUID, user: ApiUser, db: DbSession) -> list[
 async def add_member(
     org_id: uuid.UUID, body: MemberIn, user: ApiUser, db: DbSession, platform: PlatformDep
 ) -> MemberOut:
-    """Add a user to the enterprise (admins only)."""
+    """Invite a user to the enterprise (admins only); they join when they accept."""
     member = await service.add_org_member(
         db, actor=user, org_id=org_id, username=body.username, role=body.role, now=platform.clock()
     )
     target = await db.get_one(service.User, member.user_id)
     await db.commit()
+    return _member_out(target, member)
+
+
+def _member_out(user: User, member: OrgMember) -> MemberOut:
     return MemberOut(
-        user_id=target.id,
-        username=target.username,
-        display_name=target.display_name,
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
         role=member.role,
+        status="active" if member.accepted else "invited",
     )
+
+
+@router.get("/me/invitations", operation_id="listInvitations", response_model=list[OrgOut])
+async def invitations(user: ApiUser, db: DbSession) -> list[OrgOut]:
+    """Enterprises that invited the caller and wait for an answer."""
+    return [
+        OrgOut(id=org.id, name=org.name, role=m.role)
+        for org, m in await service.list_memberships(db, user=user, accepted=False)
+    ]
+
+
+@router.post(
+    "/me/invitations/{org_id}/accept", operation_id="acceptInvitation", response_model=OrgOut
+)
+async def accept_invitation(
+    org_id: uuid.UUID, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> OrgOut:
+    """Join an enterprise that invited the caller."""
+    await service.answer_invitation(db, user=user, org_id=org_id, accept=True, now=platform.clock())
+    org, member = await service.get_membership(db, user=user, org_id=org_id)
+    await db.commit()
+    return OrgOut(id=org.id, name=org.name, role=member.role)
+
+
+@router.post("/me/invitations/{org_id}/decline", operation_id="declineInvitation", status_code=204)
+async def decline_invitation(
+    org_id: uuid.UUID, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> Response:
+    """Say no to an enterprise's invitation."""
+    await service.answer_invitation(
+        db, user=user, org_id=org_id, accept=False, now=platform.clock()
+    )
+    await db.commit()
+    return Response(status_code=204)
 
 
 @router.delete("/orgs/{org_id}/members/{user_id}", operation_id="removeOrgMember", status_code=204)

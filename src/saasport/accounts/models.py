@@ -57,7 +57,12 @@ class OrgMember(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     role: Mapped[str] = mapped_column(String(16), default=OrgRole.MEMBER)
-    joined_at: Mapped[datetime]
+    joined_at: Mapped[datetime]  # when invited
+    accepted_at: Mapped[datetime | None]  # staff only once the user says yes
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_at is not None
 
     org: Mapped[Organization] = relationship(back_populates="members", lazy="raise")
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")

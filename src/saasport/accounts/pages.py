@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from saasport.accounts import service
 from saasport.accounts.api import client_address, throttle_policy
-from saasport.core.errors import RateLimited, ValidationFailed
+from saasport.core.errors import NotFound, RateLimited, ValidationFailed
 from saasport.deps import SESSION_COOKIE, DbSession, MaybePageUser, PageUser, PlatformDep
 from saasport.web.forms import Form, PagesDep, field, redirect, safe_next
 from saasport.web.i18n import LOCALES
@@ -143,6 +143,7 @@ async def _account_page(
         status_code=status_code,
         tokens=await service.list_api_tokens(db, user=user),
         memberships=await service.list_memberships(db, user=user),
+        invitations=await service.list_memberships(db, user=user, accepted=False),
         errors=extra.pop("errors", {}),
         **extra,
     )
@@ -212,6 +213,26 @@ async def become_merchant(form: Form, db: DbSession, user: PageUser) -> Response
     return redirect("/merchant/listings", flash="merchant_enabled")
 
 
+@router.post("/account/invitations/{org_id}/{answer}")
+async def answer_invitation(
+    org_id: uuid.UUID,
+    answer: str,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    user: PageUser,
+) -> Response:
+    if answer not in ("accept", "decline"):
+        raise NotFound("No such action.")
+    await service.answer_invitation(
+        db, user=user, org_id=org_id, accept=answer == "accept", now=platform.clock()
+    )
+    await db.commit()
+    if answer == "accept":
+        return redirect(f"/orgs/{org_id}", flash="invitation_accepted")
+    return redirect("/account", flash="invitation_declined")
+
+
 @router.post("/orgs", response_class=HTMLResponse)
 async def create_org(
     request: Request,
@@ -278,7 +299,7 @@ async def add_member(
     except ValidationFailed as exc:
         return await org_page(org_id, request, db, pages, user, 422, exc.fields)
     await db.commit()
-    return redirect(f"/orgs/{org_id}", flash="member_added")
+    return redirect(f"/orgs/{org_id}", flash="member_invited")
 
 
 @router.post("/orgs/{org_id}/members/{member_id}/remove")

@@ -85,3 +85,4 @@ class MemberOut(BaseModel):
     username: str
     display_name: str
     role: str
+    status: str = Field(description="`invited` until the user accepts, then `active`.")

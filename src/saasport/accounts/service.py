@@ -345,16 +345,31 @@ async def create_org(db: AsyncSession, *, user: User, name: str, now: datetime) 
     org = Organization(name=name, created_by_id=user.id, created_at=now, updated_at=now)
     db.add(org)
     await db.flush()
-    db.add(OrgMember(org_id=org.id, user_id=user.id, role=OrgRole.ADMIN, joined_at=now))
+    db.add(
+        OrgMember(
+            org_id=org.id, user_id=user.id, role=OrgRole.ADMIN, joined_at=now, accepted_at=now
+        )
+    )
     await db.flush()
     return org
 
 
-async def list_memberships(db: AsyncSession, *, user: User) -> list[tuple[Organization, OrgMember]]:
+def accepted_orgs_of(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """The ids of the enterprises a user is staff of (invitations accepted)."""
+    return select(OrgMember.org_id).where(
+        OrgMember.user_id == user_id, OrgMember.accepted_at.is_not(None)
+    )
+
+
+async def list_memberships(
+    db: AsyncSession, *, user: User, accepted: bool = True
+) -> list[tuple[Organization, OrgMember]]:
+    """The user's enterprises, or (accepted=False) the invitations waiting for an answer."""
+    state = OrgMember.accepted_at.is_not(None) if accepted else OrgMember.accepted_at.is_(None)
     rows = await db.execute(
         select(Organization, OrgMember)
         .join(OrgMember, OrgMember.org_id == Organization.id)
-        .where(OrgMember.user_id == user.id)
+        .where(OrgMember.user_id == user.id, state)
         .order_by(OrgMember.joined_at)
     )
     return [(org, member) for org, member in rows]
@@ -363,17 +378,35 @@ async def list_memberships(db: AsyncSession, *, user: User) -> list[tuple[Organi
 async def get_membership(
     db: AsyncSession, *, user: User, org_id: uuid.UUID
 ) -> tuple[Organization, OrgMember]:
-    """The org and the user's place in it; not a member means not found."""
+    """The org and the user's place in it; not (yet) a member means not found."""
     row = (
         await db.execute(
             select(Organization, OrgMember)
             .join(OrgMember, OrgMember.org_id == Organization.id)
-            .where(Organization.id == org_id, OrgMember.user_id == user.id)
+            .where(
+                Organization.id == org_id,
+                OrgMember.user_id == user.id,
+                OrgMember.accepted_at.is_not(None),
+            )
         )
     ).first()
     if row is None:
         raise NotFound("No such enterprise.")
     return row[0], row[1]
+
+
+async def answer_invitation(
+    db: AsyncSession, *, user: User, org_id: uuid.UUID, accept: bool, now: datetime
+) -> None:
+    """Join the enterprise that invited the user, or decline (the invitation goes away)."""
+    member = await db.get(OrgMember, (org_id, user.id))
+    if member is None or member.accepted:
+        raise NotFound("No such invitation.")
+    if accept:
+        member.accepted_at = now
+    else:
+        await db.delete(member)
+    await db.flush()
 
 
 async def require_org_admin(db: AsyncSession, *, user: User, org_id: uuid.UUID) -> Organization:
@@ -405,7 +438,10 @@ async def add_org_member(
     role: str,
     now: datetime,
 ) -> OrgMember:
-    """Add an existing user as staff (admin only); adding a member twice changes nothing."""
+    """Invite an existing user as staff (admin only); they join when they accept.
+
+    Inviting someone twice changes nothing.
+    """
     await require_org_admin(db, user=actor, org_id=org_id)
     if role not in OrgRole.__members__.values():
         raise ValidationFailed({"role": "Choose admin or member."})
@@ -429,9 +465,13 @@ async def remove_org_member(
     member = await db.get(OrgMember, (org_id, user_id))
     if member is None:
         raise NotFound("No such member.")
-    if member.role == OrgRole.ADMIN:
+    if member.role == OrgRole.ADMIN and member.accepted:
         admins = await db.scalar(
-            select(func.count()).where(OrgMember.org_id == org_id, OrgMember.role == OrgRole.ADMIN)
+            select(func.count()).where(
+                OrgMember.org_id == org_id,
+                OrgMember.role == OrgRole.ADMIN,
+                OrgMember.accepted_at.is_not(None),
+            )
         )
         if admins == 1:
             raise Conflict("An enterprise needs at least one admin.")

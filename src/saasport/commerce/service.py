@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saasport.accounts.models import Organization, OrgMember, User
-from saasport.accounts.service import require_org_admin
+from saasport.accounts.models import Organization, User
+from saasport.accounts.service import accepted_orgs_of, require_org_admin
 from saasport.catalog.models import Listing, ListingState
 from saasport.catalog.service import get_published
 from saasport.commerce.models import Entitlement, EntitlementKind
@@ -66,7 +66,7 @@ async def take_trial(
 
 
 def _held_query(user: User, now: datetime):  # type: ignore[no-untyped-def]
-    org_ids = select(OrgMember.org_id).where(OrgMember.user_id == user.id)
+    org_ids = accepted_orgs_of(user.id)
     return (
         select(Entitlement, Listing, Organization)
         .join(Listing, Listing.id == Entitlement.listing_id)

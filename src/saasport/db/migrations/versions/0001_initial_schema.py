@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 20:18:30.840795
+Create Date: 2026-11-23 20:53:26.270913
 """
 
 from collections.abc import Sequence
@@ -155,6 +155,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("joined_at", saasport.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", saasport.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["org_id"],
             ["organizations.id"],
