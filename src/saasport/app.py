@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +21,7 @@ from saasport.catalog import pages as catalog_pages
 from saasport.commerce import api as commerce_api
 from saasport.commerce import pages as commerce_pages
 from saasport.config import Settings
+from saasport.core.crypto import constant_time_equal
 from saasport.core.errors import DomainError, RateLimited, ValidationFailed
 from saasport.core.logging import configure_logging
 from saasport.core.platform import Platform
@@ -104,6 +105,15 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def metrics_allowed(request: Request, settings: Settings) -> bool:
+    """Scrapers show a bearer token; without one configured, only loopback clients get in."""
+    if settings.metrics_token is not None:
+        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        return constant_time_equal(sent, settings.metrics_token.get_secret_value())
+    host = request.client.host if request.client else ""
+    return host in {"127.0.0.1", "::1"}
+
+
 def create_app(settings: Settings, *, platform: Platform | None = None) -> FastAPI:
     """A saasport web application for these settings (the database must be migrated)."""
     configure_logging(json=settings.log_json, level=settings.log_level)
@@ -149,10 +159,15 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         return JSONResponse({"status": "ok", "version": __version__})
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if not metrics_allowed(request, settings):
+            raise HTTPException(status_code=404)
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(
-        PlatformMiddleware, default_locale=settings.default_locale, access_log=settings.access_log
+        PlatformMiddleware,
+        default_locale=settings.default_locale,
+        access_log=settings.access_log,
+        hsts=not settings.dev_mode,
     )
     return app

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(
         default=0, description="Extra connections under bursts (opened and closed each time)."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for /metrics; without it only loopback clients may read it.",
+    )
     log_json: bool = False
     access_log: bool = True
     log_level: str = "INFO"

@@ -52,10 +52,16 @@ def _cookie(scope: Scope, name: str) -> str | None:
 
 
 class PlatformMiddleware:
-    def __init__(self, app: ASGIApp, *, default_locale: str, access_log: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, default_locale: str, access_log: bool = True, hsts: bool = False
+    ) -> None:
         self.app = app
         self.default_locale = default_locale
         self.access_log = access_log
+        # Outside dev mode the site is served over HTTPS: browsers should never use plain HTTP.
+        self.security_headers = SECURITY_HEADERS + (
+            [(b"strict-transport-security", b"max-age=31536000; includeSubDomains")] if hsts else []
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,7 +81,7 @@ class PlatformMiddleware:
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 # A route's own stricter choice (no-referrer on the jump) wins over the default.
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                headers.extend(h for h in self.security_headers if h[0] not in present)
                 content_type = next((v for k, v in headers if k == b"content-type"), b"")
                 if (
                     content_type.startswith(b"text/html")
