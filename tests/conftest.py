@@ -180,8 +180,8 @@ async def merchant(client: httpx.AsyncClient) -> Api:
     return api
 
 
-@pytest.fixture
-async def operator(client: httpx.AsyncClient, platform: Platform) -> Api:
+async def make_operator(client: httpx.AsyncClient, platform: Platform) -> Api:
+    """A new user made operator (there is no self-service way to become one)."""
     api = await signup(client)
     async with platform.sessionmaker() as db:
         await db.execute(
@@ -189,6 +189,11 @@ async def operator(client: httpx.AsyncClient, platform: Platform) -> Api:
         )
         await db.commit()
     return api
+
+
+@pytest.fixture
+async def operator(client: httpx.AsyncClient, platform: Platform) -> Api:
+    return await make_operator(client, platform)
 
 
 def png(

@@ -28,14 +28,13 @@ from typing import Any
 import fastapi.routing
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from saasport.accounts.models import User
 from saasport.catalog.models import Media
 from saasport.commerce.models import Entitlement
 from saasport.core.platform import Platform
 from saasport.sso.models import AccessToken, JumpToken
-from tests.conftest import LISTING, PASSWORD, Api, png, signup, unique
+from tests.conftest import LISTING, PASSWORD, Api, make_operator, png, signup, unique
 
 CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
 
@@ -116,16 +115,6 @@ def media_id(url: str | None) -> str:
 
 def basic(app_id: str, secret: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{app_id}:{secret}".encode()).decode()}
-
-
-async def make_operator(client: httpx.AsyncClient, platform: Platform) -> Api:
-    api = await signup(client)
-    async with platform.sessionmaker() as db:
-        await db.execute(
-            update(User).where(User.id == uuid.UUID(api.user["id"])).values(is_operator=True)
-        )
-        await db.commit()
-    return api
 
 
 async def make_merchant(client: httpx.AsyncClient) -> Api:
