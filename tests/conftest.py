@@ -24,9 +24,22 @@ from saasport.core.clock import utcnow
 from saasport.core.platform import Platform
 from saasport.db.migrate import upgrade
 
-POSTGRES_URL = os.environ.get(
-    "SAASPORT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
+
+def _postgres_url() -> str:
+    """SAASPORT_TEST_POSTGRES_URL, else a PostgreSQL SAASPORT_DATABASE_URL, else the local test DB.
+
+    The database is emptied (schema dropped) at the start of the run.
+    """
+    explicit = os.environ.get("SAASPORT_TEST_POSTGRES_URL")
+    configured = os.environ.get("SAASPORT_DATABASE_URL", "")
+    if explicit:
+        return explicit
+    if configured.startswith("postgresql"):
+        return configured
+    return "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+POSTGRES_URL = _postgres_url()
 BACKENDS = [
     b.strip()
     for b in os.environ.get("SAASPORT_TEST_DATABASES", "sqlite,postgresql").split(",")
