@@ -174,3 +174,46 @@ async def test_a_declined_invitation_leaves_nothing(client: httpx.AsyncClient, u
     assert (await invitee.get("/api/v1/me/invitations")).json() == []
     members = (await user.get(f"/api/v1/orgs/{org['id']}/members")).json()
     assert [m["username"] for m in members] == [user.user["username"]]
+
+
+async def test_parallel_guesses_cannot_outrun_the_limit(
+    client: httpx.AsyncClient, platform
+) -> None:
+    import asyncio
+
+    api = await signup(client)
+    name = api.user["username"]
+    answers = await asyncio.gather(
+        *[
+            client.post("/api/v1/auth/login", json={"identifier": name, "password": f"guess-{n}"})
+            for n in range(20)
+        ]
+    )
+    codes = [r.status_code for r in answers]
+    assert codes.count(401) == platform.settings.login_max_failures
+    assert codes.count(429) == 20 - platform.settings.login_max_failures
+
+
+async def test_a_good_sign_in_refunds_the_address(client: httpx.AsyncClient, platform) -> None:
+    # Many people behind one address sign in successfully without locking it.
+    for _ in range(platform.settings.login_ip_max_failures + 3):
+        api = await signup(client)
+        assert api.token
+
+
+async def test_a_new_password_revokes_api_tokens(client: httpx.AsyncClient, user: Api) -> None:
+    other = await client.post(
+        "/api/v1/auth/login", json={"identifier": user.user["username"], "password": PASSWORD}
+    )
+    stolen = {"Authorization": f"Bearer {other.json()['token']}"}
+    r = await user.post(
+        "/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "z" * 12}
+    )
+    assert r.status_code == 204
+    assert (await client.get("/api/v1/me", headers=stolen)).status_code == 401
+    assert (await user.get("/api/v1/me")).status_code == 401  # sign in again
+
+
+async def test_overlong_identifiers_are_refused_cleanly(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/v1/auth/login", json={"identifier": "x" * 254, "password": "p" * 9})
+    assert r.status_code == 401

@@ -55,6 +55,12 @@ async def test_summary_of_exactly_30_characters_is_fine(merchant: Api) -> None:
         ("https://user:pw@app.example.com/", False, False),
         ("javascript:alert(1)", True, False),
         ("https://app.example.com/#frag", False, False),
+        ("https://127.1/", False, False),
+        ("https://2130706433/", False, False),
+        ("https://0x7f.1/", False, False),
+        ("https://localhost./", False, False),
+        ("https://deadbeef.example.com/", False, True),
+        ("https://[oops/", False, False),
     ],
 )
 def test_entry_url_rules(url: str, dev: bool, ok: bool) -> None:

@@ -282,3 +282,22 @@ async def test_test_open_launch_is_for_the_merchant_alone(
     assert r.status_code == 200 and "jump_token=" in r.json()["redirect_url"]
     assert (await user.post(f"/api/v1/listings/{lid}/launch")).status_code == 404
     assert (await user.post(f"/api/v1/catalog/{lid}/trial", json={})).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["", "short!", "A" * 43])
+async def test_credentials_are_judged_before_the_token(
+    client: httpx.AsyncClient, scnet_app, token: str
+) -> None:
+    # Same answer on both backends (PostgreSQL takes its one-statement path).
+    listing, _ = scnet_app
+    for app_id, secret in (
+        (listing["app_id"], "wrong"),
+        ("sp-unknown", "x"),
+        (listing["app_id"], ""),
+    ):
+        body = await scnet_redeem(client, app_id, secret, token)
+        assert body["code"] == "10009", (app_id, secret, token, body)
+    r = await client.post(
+        "/api/v1/sso/redeem", json={"token": token}, auth=(listing["app_id"], "no")
+    )
+    assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_client"

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import structlog
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -106,10 +107,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def metrics_allowed(request: Request, settings: Settings) -> bool:
-    """Scrapers show a bearer token; without one configured, only loopback clients get in."""
+    """Scrapers show a bearer token; without one, only loopback clients, and only in dev mode."""
     if settings.metrics_token is not None:
         sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         return constant_time_equal(sent, settings.metrics_token.get_secret_value())
+    if not settings.dev_mode:
+        return False  # in production, behind a proxy every client can look like loopback
     host = request.client.host if request.client else ""
     return host in {"127.0.0.1", "::1"}
 
@@ -154,8 +157,9 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         try:
             async with platform.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except Exception as exc:  # the point is to report any failure, not to crash
-            return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
+        except Exception:  # the point is to report any failure, not to crash
+            structlog.get_logger("saasport.health").exception("database check failed")
+            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", "version": __version__})
 
     @app.get("/metrics", include_in_schema=False)

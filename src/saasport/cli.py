@@ -33,7 +33,14 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     upgrade(settings)
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        # Sign-in throttling goes by client address: believe forwarded headers only from
+        # the proxies the operator named.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
 
 

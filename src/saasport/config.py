@@ -59,7 +59,13 @@ class Settings(BaseSettings):
     )
     metrics_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token for /metrics; without it only loopback clients may read it.",
+        description="Bearer token for /metrics; without it, only loopback clients in dev mode.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses of reverse proxies whose X-Forwarded-For/-Proto to believe "
+        "(comma-separated, as uvicorn's forwarded_allow_ips). Empty: none; clients are "
+        "then identified by their own address, which behind a proxy is the proxy's.",
     )
     log_json: bool = False
     access_log: bool = True

@@ -57,19 +57,16 @@ async def register(body: RegisterIn, db: DbSession, platform: PlatformDep) -> Us
 async def login(body: LoginIn, request: Request, db: DbSession, platform: PlatformDep) -> TokenOut:
     """Exchange a user name, email or phone and password for a bearer token."""
     now = platform.clock()
-    try:
-        user = await service.authenticate(
-            db,
-            passwords=platform.passwords,
-            identifier=body.identifier,
-            password=body.password,
-            client=client_address(request),
-            policy=throttle_policy(platform),
-            now=now,
-        )
-    except service.InvalidCredentials:
-        await db.commit()  # keep the failure count
-        raise
+    user = await service.authenticate(
+        db,
+        passwords=platform.passwords,
+        identifier=body.identifier,
+        password=body.password,
+        client=client_address(request),
+        policy=throttle_policy(platform),
+        now=now,
+        commit_attempt=db.commit,
+    )
     row, token = await service.create_api_token(
         db,
         user=user,

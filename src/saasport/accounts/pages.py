@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from saasport.accounts import service
 from saasport.accounts.api import client_address, throttle_policy
+from saasport.accounts.models import User
 from saasport.core.errors import NotFound, RateLimited, ValidationFailed
 from saasport.deps import SESSION_COOKIE, DbSession, MaybePageUser, PageUser, PlatformDep
 from saasport.web.forms import Form, PagesDep, field, redirect, safe_next
@@ -52,9 +53,9 @@ async def login(
             client=client_address(request),
             policy=throttle_policy(platform),
             now=now,
+            commit_attempt=db.commit,
         )
     except (service.InvalidCredentials, RateLimited) as exc:
-        await db.commit()  # the failure count must survive the refusal
         status = exc.status
         response: Response = pages.render(
             request,
@@ -256,11 +257,17 @@ async def create_org(
 
 @router.get("/orgs/{org_id}", response_class=HTMLResponse)
 async def org_page(
+    org_id: uuid.UUID, request: Request, db: DbSession, pages: PagesDep, user: PageUser
+) -> Response:
+    return await _org_page(org_id, request, db, pages, user)
+
+
+async def _org_page(
     org_id: uuid.UUID,
     request: Request,
     db: DbSession,
     pages: PagesDep,
-    user: PageUser,
+    user: User,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
 ) -> Response:
@@ -297,7 +304,7 @@ async def add_member(
             now=platform.clock(),
         )
     except ValidationFailed as exc:
-        return await org_page(org_id, request, db, pages, user, 422, exc.fields)
+        return await _org_page(org_id, request, db, pages, user, 422, exc.fields)
     await db.commit()
     return redirect(f"/orgs/{org_id}", flash="member_invited")
 

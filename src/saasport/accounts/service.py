@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import (
@@ -20,6 +22,7 @@ from saasport.accounts.models import (
     User,
     WebSession,
 )
+from saasport.core.clock import utcnow
 from saasport.core.crypto import new_token, token_digest
 from saasport.core.errors import (
     Conflict,
@@ -31,12 +34,14 @@ from saasport.core.errors import (
     ValidationFailed,
 )
 from saasport.core.platform import Passwords
+from saasport.db.base import UTCDateTime
 from saasport.db.session import upsert_insert
 
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 API_TOKEN_PREFIX = "sp_pat_"
+_HOUR = timedelta(hours=1)
 
 
 class InvalidCredentials(DomainError):
@@ -125,39 +130,92 @@ async def register_user(
     return user
 
 
+LOCK_STEPS = 8  # lockouts double up to base * 2**7 (capped at an hour)
+MAX_IDENTIFIER = 254
+
+
 async def _throttle_rows(db: AsyncSession, keys: list[str]) -> list[LoginThrottle]:
     rows = await db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
     return list(rows)
 
 
-async def check_login_allowed(db: AsyncSession, *, keys: list[str], now: datetime) -> None:
-    """Refuse with `RateLimited` while any of the keys is locked out."""
+async def _refuse_if_locked(db: AsyncSession, keys: list[str], now: datetime) -> None:
     for row in await _throttle_rows(db, keys):
         if row.locked_until is not None and row.locked_until > now:
             retry = int((row.locked_until - now).total_seconds()) + 1
             raise RateLimited("Too many failed sign-ins; try again later.", retry_after=retry)
 
 
-async def record_login_failure(
+async def reserve_login_attempt(
     db: AsyncSession, *, keys: list[str], policy: ThrottlePolicy, now: datetime
 ) -> None:
-    """Count a failure against each key; past the limit, lock it for a doubling period."""
+    """Count this attempt against every key before the password is checked.
+
+    Each key is one conditional UPDATE that only matches while the key is not locked, so
+    concurrent guesses serialise on the row and none slips past the limit; the attempt that
+    reaches the limit also starts the (doubling) lockout. The caller commits right after,
+    before the slow password check, and refunds the attempt on success.
+    """
     insert = upsert_insert(db)
+    t = LoginThrottle
+    stamp = UTCDateTime()
+    fresh = t.window_started_at < literal(now - policy.window, stamp)
+    count = case((fresh, 1), else_=t.failures + 1)
     for key in keys:
+        limit = policy.limit_for(key)
         await db.execute(
-            insert(LoginThrottle)
+            insert(t)
             .values(key=key, failures=0, window_started_at=now)
             .on_conflict_do_nothing(index_elements=["key"])
         )
-    for row in await _throttle_rows(db, keys):
-        if now - row.window_started_at > policy.window:
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        over = row.failures - policy.limit_for(row.key)
-        if over >= 0:
-            lock = min(policy.lockout_base * (2**over), timedelta(hours=1))
-            row.locked_until = now + lock
-    await db.flush()
+        steps = [
+            (count == limit + n, literal(now + min(policy.lockout_base * 2**n, _HOUR), stamp))
+            for n in range(LOCK_STEPS)
+        ]
+        lock = case(
+            *steps,
+            (count > limit + LOCK_STEPS - 1, literal(now + _HOUR, stamp)),
+            else_=literal(None, stamp),
+        )
+        counted = await db.execute(
+            update(t)
+            .where(t.key == key, or_(t.locked_until.is_(None), t.locked_until <= now))
+            .values(
+                failures=count,
+                window_started_at=case((fresh, literal(now, stamp)), else_=t.window_started_at),
+                locked_until=lock,
+            )
+            .returning(t.failures)
+        )
+        if counted.first() is None:
+            await _refuse_if_locked(db, [key], now)
+    # Now and then, forget keys whose window and lock are over.
+    if random.random() < 0.01:  # noqa: S311 - housekeeping odds, not a secret
+        await db.execute(
+            delete(t).where(
+                t.window_started_at < now - policy.window,
+                or_(t.locked_until.is_(None), t.locked_until < now),
+            )
+        )
+
+
+async def _refund_attempt(db: AsyncSession, *, keys: list[str], policy: ThrottlePolicy) -> None:
+    """After a good password: the account's keys start over, the address gets its try back."""
+    account_keys = [k for k in keys if not k.startswith("ip:")]
+    await db.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(account_keys)))
+    t = LoginThrottle
+    for key in keys:
+        if key.startswith("ip:"):
+            await db.execute(
+                update(t)
+                .where(t.key == key, t.failures > 0)
+                .values(
+                    failures=t.failures - 1,
+                    locked_until=case(
+                        (t.failures - 1 < policy.limit_for(key), None), else_=t.locked_until
+                    ),
+                )
+            )
 
 
 async def authenticate(
@@ -169,37 +227,36 @@ async def authenticate(
     client: str,
     policy: ThrottlePolicy,
     now: datetime,
+    commit_attempt: Callable[[], Awaitable[None]],
 ) -> User:
-    """The user whose name, email or phone and password match; failures are counted.
+    """The user whose name, email or phone and password match.
 
-    The caller must commit even when this raises `InvalidCredentials`, or the failure
-    count is lost.
+    Every attempt counts against the typed name, the account and the client address, and is
+    committed (`commit_attempt`) before the password is checked; a success refunds it.
     """
-    identifier = identifier.strip()
-    keys = [f"id:{identifier.lower()}", f"ip:{client}"]
-    await check_login_allowed(db, keys=keys, now=now)
-    user = await db.scalar(
-        select(User).where(
-            or_(
-                func.lower(User.username) == identifier.lower(),
-                User.email == identifier.lower(),
-                User.phone == identifier,
-            ),
-            User.is_active.is_(True),
+    identifier = identifier.strip()[: MAX_IDENTIFIER + 1]
+    user = None
+    if len(identifier) <= MAX_IDENTIFIER:
+        user = await db.scalar(
+            select(User).where(
+                or_(
+                    func.lower(User.username) == identifier.lower(),
+                    User.email == identifier.lower(),
+                    User.phone == identifier,
+                ),
+                User.is_active.is_(True),
+            )
         )
-    )
+    # The account is a key of its own: its user name, email and phone share one count.
+    keys = [f"user:{user.id}" if user else f"id:{identifier.lower()}", f"ip:{client}"]
+    await reserve_login_attempt(db, keys=keys, policy=policy, now=now)
+    await commit_attempt()
     if user is None:
         await passwords.burn(password)
-        ok = False
-    else:
-        # The account itself is a key too: its user name, email and phone share one count.
-        keys.append(f"user:{user.id}")
-        await check_login_allowed(db, keys=keys[2:], now=now)
-        ok = await passwords.verify(user.password_hash, password)
-    if not ok or user is None:
-        await record_login_failure(db, keys=keys, policy=policy, now=now)
         raise InvalidCredentials("The sign-in name or password is wrong.")
-    await db.execute(delete(LoginThrottle).where(LoginThrottle.key.in_([keys[0], keys[2]])))
+    if not await passwords.verify(user.password_hash, password):
+        raise InvalidCredentials("The sign-in name or password is wrong.")
+    await _refund_attempt(db, keys=keys, policy=policy)
     return user
 
 
@@ -212,7 +269,10 @@ async def change_password(
     new: str,
     keep_session_id: uuid.UUID | None,
 ) -> None:
-    """Set a new password and end every other session of the user."""
+    """Set a new password, end every other browser session and revoke every API token.
+
+    Whoever knew the old password may have signed in or made tokens with it.
+    """
     fields: dict[str, str] = {}
     if not await passwords.verify(user.password_hash, current):
         fields["current_password"] = "The current password is wrong."
@@ -224,6 +284,11 @@ async def change_password(
     if keep_session_id is not None:
         stmt = stmt.where(WebSession.id != keep_session_id)
     await db.execute(stmt)
+    await db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     await db.flush()
 
 

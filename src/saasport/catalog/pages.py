@@ -432,11 +432,17 @@ async def review_queue(
 
 @router.get("/operator/review/{listing_id}", response_class=HTMLResponse)
 async def review_listing(
+    listing_id: uuid.UUID, request: Request, db: DbSession, pages: PagesDep, user: PageUser
+) -> Response:
+    return await _review_page(listing_id, request, db, pages, user)
+
+
+async def _review_page(
     listing_id: uuid.UUID,
     request: Request,
     db: DbSession,
     pages: PagesDep,
-    user: PageUser,
+    user: User,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -477,6 +483,6 @@ async def review_decide(
             now=platform.clock(),
         )
     except ValidationFailed as exc:
-        return await review_listing(listing_id, request, db, pages, user, exc.fields, 422)
+        return await _review_page(listing_id, request, db, pages, user, exc.fields, 422)
     await db.commit()
     return redirect("/operator/review", flash=action)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from saasport.commerce import service
+from saasport.core.errors import NotFound
 from saasport.deps import DbSession, PageUser, PlatformDep
 from saasport.sso import service as sso
 from saasport.web.forms import Form, PagesDep, field, redirect
@@ -36,8 +37,10 @@ async def my_apps(
 async def take_trial(
     listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
 ) -> Response:
-    org = field(form, "org_id")
-    org_id = uuid.UUID(org) if org else None
+    try:
+        org_id = uuid.UUID(field(form, "org_id")) if field(form, "org_id") else None
+    except ValueError:
+        raise NotFound("No such enterprise.") from None
     await service.take_trial(
         db, user=user, listing_id=listing_id, org_id=org_id, now=platform.clock()
     )

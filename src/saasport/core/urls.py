@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from urllib.parse import urlsplit
 
 from saasport.core.errors import Msg
@@ -10,13 +12,22 @@ from saasport.core.errors import Msg
 LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
+NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$")  # 127.1, 2130706433, 0x7f.1: IPv4 in disguise
+
+
 def _is_private_host(host: str) -> bool:
+    host = host.rstrip(".")
     if host in LOCAL_NAMES or host.endswith(".localhost"):
         return True
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        if not NUMERIC_HOST.match(host) or not any(c.isdigit() for c in host):
+            return False
+        try:  # the forms inet_aton accepts are the forms resolvers accept
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return False
     return not address.is_global
 
 
@@ -56,7 +67,11 @@ def check_public_link(url: str, *, max_length: int = 500) -> str | None:
     """Why `url` is not acceptable as a plain link (website, guide), or None."""
     if len(url) > max_length:
         return Msg("At most %(n)d characters.", n=max_length)
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "Not a valid URL."
+    if parts.scheme not in {"http", "https"} or not host:
         return "Enter a full http(s):// URL."
     return None

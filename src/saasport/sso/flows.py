@@ -7,6 +7,7 @@ from datetime import timedelta
 from saasport.core.platform import Platform
 from saasport.sso import redeem_pg
 from saasport.sso.service import (
+    AppAuthFailed,
     AppCredentials,
     Identity,
     authenticate_app,
@@ -31,6 +32,8 @@ async def redeem(platform: Platform, *, credentials: AppCredentials, token: str)
         try:
             raw = pooled.driver_connection
             if not credentials.signature:
+                if not credentials.secret:
+                    raise AppAuthFailed("Unknown AppID or wrong secret.")
                 return await redeem_pg.redeem_with_secret(
                     raw,
                     app_id=credentials.app_id,

@@ -64,6 +64,9 @@ REDEEM_WITH_SECRET = _APP_BY_SECRET + _SPEND
 _APP_BY_ID = "WITH app AS (SELECT id, app_id, permissions FROM listings WHERE id = $6), "
 REDEEM_FOR_APP = _APP_BY_ID + _SPEND
 WHY = "SELECT listing_id, used_at FROM jump_tokens WHERE token_digest = $1"
+CHECK_SECRET = (
+    "SELECT 1 FROM listings WHERE app_id = $1 AND secret_digest = $2 AND state <> 'deleted'"
+)
 
 
 class AppRow:
@@ -143,6 +146,10 @@ async def redeem_with_secret(
     """Authenticate the app by its secret's digest and spend the token: one round trip."""
     if not app_id or len(app_id) > 32:
         raise AppAuthFailed("Unknown AppID or wrong secret.")
+    if not token or not TOKEN_RE.match(token):
+        # Credentials are judged before the token, as on the generic path (a cold path).
+        if await raw.fetchval(CHECK_SECRET, app_id, secret_digest) is None:
+            raise AppAuthFailed("Unknown AppID or wrong secret.")
     return await _spend(raw, REDEEM_WITH_SECRET, token, access_ttl, now, app_id, secret_digest)
 
 
