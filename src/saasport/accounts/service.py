@@ -527,6 +527,8 @@ async def remove_org_member(
 ) -> None:
     """Remove staff (admin only); the last admin cannot leave the enterprise headless."""
     await require_org_admin(db, user=actor, org_id=org_id)
+    # Two admins removing each other at once must not both see "another admin remains".
+    await db.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
     member = await db.get(OrgMember, (org_id, user_id))
     if member is None:
         raise NotFound("No such member.")
