@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from gettext import NullTranslations
 from io import BytesIO
 from pathlib import Path
@@ -42,6 +42,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale.get()).ngettext(singular, plural, n)
 
 
+@lru_cache(maxsize=1024)
 def negotiate(cookie: str | None, accept_language: str | None, default: str) -> str:
     """The locale for a request: the visitor's choice, then their browser's, then the site's."""
     if cookie in LOCALES:
