@@ -11,18 +11,3 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-class FrozenClock:
-    """A clock that stands still until moved; for tests and benchmarks."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
-        self.now += timedelta(**delta)
