@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Query, Response, UploadFile
 
 from saasport.catalog import service
-from saasport.catalog.media import ICON_MAX_BYTES, SCREENSHOT_MAX_BYTES, too_large
+from saasport.catalog.media import ICON_MAX_BYTES, SCREENSHOT_MAX_BYTES, read_limited
 from saasport.catalog.schemas import (
     ActionIn,
     CatalogDetail,
@@ -20,18 +20,9 @@ from saasport.catalog.schemas import (
     ListingFields,
     ListingOut,
 )
-from saasport.core.errors import ValidationFailed
 from saasport.deps import ApiUser, DbSession, PlatformDep
 
 router = APIRouter(prefix="/api/v1", tags=["listings"])
-
-
-async def read_upload(upload: UploadFile, limit: int, field: str) -> bytes:
-    """The file's bytes, refusing (not truncating) anything over `limit`."""
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationFailed({field: too_large(limit)})
-    return data
 
 
 @router.get("/listings", operation_id="listMyListings", response_model=list[ListingOut])
@@ -98,7 +89,7 @@ async def set_icon(
     listing_id: uuid.UUID, file: UploadFile, user: ApiUser, db: DbSession, platform: PlatformDep
 ) -> ListingOut:
     """Upload the icon: JPG or PNG, exactly 96×96."""
-    data = await read_upload(file, ICON_MAX_BYTES, "icon")
+    data = await read_limited(file, limit=ICON_MAX_BYTES, field="icon")
     listing = await service.set_icon(
         db, owner=user, listing_id=listing_id, data=data, now=platform.clock()
     )
@@ -119,7 +110,7 @@ async def add_screenshots(
     platform: PlatformDep,
 ) -> ListingOut:
     """Add screenshots: JPG or PNG, exactly 1024×768, six at most."""
-    data = [await read_upload(f, SCREENSHOT_MAX_BYTES, "screenshots") for f in files]
+    data = [await read_limited(f, limit=SCREENSHOT_MAX_BYTES, field="screenshots") for f in files]
     listing = await service.add_screenshots(
         db, owner=user, listing_id=listing_id, files=data, now=platform.clock()
     )

@@ -6,8 +6,9 @@ import io
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+from starlette.datastructures import UploadFile
 
-from saasport.core.errors import Msg
+from saasport.core.errors import Msg, ValidationFailed
 
 ICON_SIZE = (96, 96)
 SCREENSHOT_SIZE = (1024, 768)
@@ -27,6 +28,14 @@ class CheckedImage:
 
 def too_large(limit: int) -> Msg:
     return Msg("The file is larger than %(kb)d KB.", kb=limit // 1024)
+
+
+async def read_limited(upload: UploadFile, *, limit: int, field: str) -> bytes:
+    """The upload's bytes, refusing (not truncating) anything over `limit`."""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed({field: too_large(limit)})
+    return data
 
 
 def check_image(data: bytes, *, size: tuple[int, int], max_bytes: int) -> CheckedImage | str:

@@ -11,7 +11,12 @@ from starlette.datastructures import FormData, UploadFile
 from saasport.accounts.models import User
 from saasport.accounts.service import list_memberships
 from saasport.catalog import service
-from saasport.catalog.media import ICON_MAX_BYTES, MAX_SCREENSHOTS, SCREENSHOT_MAX_BYTES, too_large
+from saasport.catalog.media import (
+    ICON_MAX_BYTES,
+    MAX_SCREENSHOTS,
+    SCREENSHOT_MAX_BYTES,
+    read_limited,
+)
 from saasport.catalog.models import Listing
 from saasport.commerce.service import held_apps
 from saasport.core.errors import DomainError, NotFound, ValidationFailed
@@ -256,11 +261,11 @@ async def save_listing(
     return redirect(f"/merchant/listings/{listing_id}", flash="saved")
 
 
-async def _upload(value: object, limit: int) -> bytes | str:
+async def _upload(value: object, *, limit: int, field: str) -> bytes:
+    """A form's file field (empty when none was chosen); oversized ones are refused."""
     if not isinstance(value, UploadFile):
         return b""
-    data = await value.read(limit + 1)
-    return data if len(data) <= limit else too_large(limit)
+    return await read_limited(value, limit=limit, field=field)
 
 
 @router.post("/merchant/listings/{listing_id}/icon", response_class=HTMLResponse)
@@ -273,10 +278,8 @@ async def upload_icon(
     pages: PagesDep,
     user: PageUser,
 ) -> Response:
-    data = await _upload(form.get("icon"), ICON_MAX_BYTES)
     try:
-        if isinstance(data, str):
-            raise ValidationFailed({"icon": data})
+        data = await _upload(form.get("icon"), limit=ICON_MAX_BYTES, field="icon")
         await service.set_icon(
             db, owner=user, listing_id=listing_id, data=data, now=platform.clock()
         )
@@ -301,9 +304,7 @@ async def upload_screenshots(
     files: list[bytes] = []
     try:
         for value in form.getlist("screenshots"):
-            data = await _upload(value, SCREENSHOT_MAX_BYTES)
-            if isinstance(data, str):
-                raise ValidationFailed({"screenshots": data})
+            data = await _upload(value, limit=SCREENSHOT_MAX_BYTES, field="screenshots")
             if data:
                 files.append(data)
         if not files:

@@ -390,19 +390,8 @@ async def transition(
     rule = TRANSITIONS.get(action)
     if rule is None:
         raise NotFound("No such action.")
-    if rule.by == "operator":
-        require_operator(actor)
-        listing = await db.scalar(
-            select(Listing).where(Listing.id == listing_id, Listing.state != S.DELETED)
-        )
-        if listing is None:
-            raise NotFound("No such listing.")
-    elif rule.by == "either" and actor.is_operator:
-        listing = await db.scalar(
-            select(Listing).where(Listing.id == listing_id, Listing.state != S.DELETED)
-        )
-        if listing is None:
-            raise NotFound("No such listing.")
+    if rule.by == "operator" or (rule.by == "either" and actor.is_operator):
+        listing = await get_for_review(db, operator=actor, listing_id=listing_id)
     else:
         listing = await get_own_listing(db, owner=actor, listing_id=listing_id)
     if listing.state not in rule.sources:
