@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from saasport.core.errors import Msg
 
@@ -31,19 +31,27 @@ def _is_private_host(host: str) -> bool:
     return not address.is_global
 
 
+def _split(url: str, max_length: int) -> SplitResult | str:
+    """The URL's parts, or why it can't be taken apart."""
+    if len(url) > max_length:
+        return Msg("At most %(n)d characters.", n=max_length)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port or host
+    except ValueError:
+        return "Not a valid URL."
+    return parts
+
+
 def check_merchant_url(url: str, *, dev_mode: bool, max_length: int = 500) -> str | None:
     """Why `url` is not acceptable as a merchant URL, or None when it is.
 
     Host names are not resolved here: the browser follows entry URLs, not the platform.
     Calls the platform makes to merchants resolve and re-check at connection time.
     """
-    if len(url) > max_length:
-        return Msg("At most %(n)d characters.", n=max_length)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "Not a valid URL."
+    parts = _split(url, max_length)
+    if isinstance(parts, str):
+        return parts
     host = (parts.hostname or "").lower()
     if not host or parts.scheme not in {"https", "http"}:
         return "Enter a full https:// URL."
@@ -58,20 +66,16 @@ def check_merchant_url(url: str, *, dev_mode: bool, max_length: int = 500) -> st
         return "The URL must use HTTPS."
     if private:
         return "The URL must not point to a private or loopback address."
-    if port == 0:
+    if parts.port == 0:
         return "Not a valid port."
     return None
 
 
 def check_public_link(url: str, *, max_length: int = 500) -> str | None:
     """Why `url` is not acceptable as a plain link (website, guide), or None."""
-    if len(url) > max_length:
-        return Msg("At most %(n)d characters.", n=max_length)
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return "Not a valid URL."
-    if parts.scheme not in {"http", "https"} or not host:
+    parts = _split(url, max_length)
+    if isinstance(parts, str):
+        return parts
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
         return "Enter a full http(s):// URL."
     return None
