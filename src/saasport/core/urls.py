@@ -39,7 +39,7 @@ def _split(url: str, max_length: int) -> SplitResult | str:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port or host
     except ValueError:
-        return "Not a valid URL."
+        return Msg("Not a valid URL.")
     return parts
 
 
