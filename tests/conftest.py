@@ -7,7 +7,7 @@ import concurrent.futures
 import os
 import random
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,25 +21,32 @@ from saasport.accounts.models import User
 from saasport.app import create_app
 from saasport.config import Settings
 from saasport.core.clock import utcnow
-from saasport.core.platform import Platform
+from saasport.core.mail import MemoryMailer
 from saasport.db.migrate import upgrade
+from saasport.dialects import builtin
+from saasport.platform import Platform
+
+TEST_POSTGRES_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
-def _postgres_url() -> str:
-    """SAASPORT_TEST_POSTGRES_URL, else a PostgreSQL SAASPORT_DATABASE_URL, else the local test DB.
+def postgres_url(environ: Mapping[str, str]) -> str:
+    """SAASPORT_TEST_POSTGRES_URL, else the local `test` database; never SAASPORT_DATABASE_URL.
 
-    The database is emptied (schema dropped) at the start of the run.
+    The database is emptied (schema dropped) at the start of the run, so it is only ever one
+    the tests were given: an operator's SAASPORT_DATABASE_URL holds real data.
     """
-    explicit = os.environ.get("SAASPORT_TEST_POSTGRES_URL")
-    configured = os.environ.get("SAASPORT_DATABASE_URL", "")
-    if explicit:
-        return explicit
-    if configured.startswith("postgresql"):
-        return configured
-    return "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    return environ.get("SAASPORT_TEST_POSTGRES_URL") or TEST_POSTGRES_DEFAULT
 
 
-POSTGRES_URL = _postgres_url()
+def _scrub_environment() -> None:
+    """No SAASPORT_* setting of the shell reaches the tests (their settings are explicit)."""
+    for name in [n for n in os.environ if n.startswith("SAASPORT_")]:
+        if not name.startswith("SAASPORT_TEST_"):
+            del os.environ[name]
+
+
+POSTGRES_URL = postgres_url(os.environ)
+_scrub_environment()
 BACKENDS = [
     b.strip()
     for b in os.environ.get("SAASPORT_TEST_DATABASES", "sqlite,postgresql").split(",")
@@ -114,9 +121,9 @@ def clock() -> OffsetClock:
 
 @pytest.fixture(scope="session")
 async def platform(settings: Settings, clock: OffsetClock) -> AsyncIterator[Platform]:
-    platform = Platform.build(settings, clock=clock)
+    platform = Platform.build(settings, clock=clock, dialects=builtin(), mailer=MemoryMailer())
     yield platform
-    await platform.engine.dispose()
+    await platform.close()
 
 
 @pytest.fixture(scope="session")
@@ -193,6 +200,19 @@ async def merchant(client: httpx.AsyncClient) -> Api:
     return api
 
 
+async def registered_elsewhere(platform: Platform) -> str:
+    """A user registered through the service, not over HTTP; returns the user name."""
+    from saasport.accounts.schemas import RegisterIn
+    from saasport.accounts.service import register_user
+
+    name = unique()
+    async with platform.sessionmaker() as db:
+        data = RegisterIn(username=name, password=PASSWORD)
+        await register_user(db, passwords=platform.passwords, data=data, now=platform.clock())
+        await db.commit()
+    return name
+
+
 async def make_operator(client: httpx.AsyncClient, platform: Platform) -> Api:
     """A new user made operator (there is no self-service way to become one)."""
     api = await signup(client)
@@ -212,17 +232,14 @@ async def operator(client: httpx.AsyncClient, platform: Platform) -> Api:
 def png(
     size: tuple[int, int], color: tuple[int, int, int] = (30, 90, 200), fmt: str = "PNG"
 ) -> bytes:
-    from saasport.demo import demo_image
-
-    data = demo_image(size, color, "t")
-    if fmt == "PNG":
-        return data
     import io
 
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
+    image = Image.new("RGB", size, color)
+    ImageDraw.Draw(image).text((size[0] // 10, size[1] // 2 - 6), "t", fill=(255, 255, 255))
     out = io.BytesIO()
-    Image.open(io.BytesIO(data)).convert("RGB").save(out, format=fmt)
+    image.save(out, format=fmt)
     return out.getvalue()
 
 

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from saasport.catalog import service
+from saasport.catalog import credentials
 from saasport.core.urls import check_merchant_url
 from tests.conftest import LISTING, Api, png, published_listing, unique
 
@@ -180,11 +180,16 @@ async def test_catalog_search_and_category(
 
 
 async def test_secret_rotation(merchant: Api, operator: Api, client: httpx.AsyncClient) -> None:
+    # Rotating with `revoke_previous_now` (a leaked secret): the old one stops at once.
     listing, old = await published_listing(merchant, operator, dialect="native")
-    r = await merchant.post(f"/api/v1/listings/{listing['id']}/credentials/rotate")
+    r = await merchant.post(
+        f"/api/v1/listings/{listing['id']}/credentials/rotate",
+        json={"revoke_previous_now": True},
+    )
     assert r.status_code == 200
+    assert r.headers["cache-control"] == "no-store"
     new = r.json()["app_secret"]
-    assert new != old
+    assert new != old and r.json()["previous_secret_expires_at"] is None
     redeem = "/api/v1/sso/redeem"
     assert (
         await client.post(redeem, json={"token": "x" * 43}, auth=(listing["app_id"], old))
@@ -200,7 +205,9 @@ async def test_secret_is_encrypted_at_rest(merchant: Api, platform) -> None:
 
         row = await db.get(Listing, uuid.UUID(created["id"]))
         assert created["app_secret"] not in row.secret_encrypted
-        assert service.reveal_secret(platform.box, row) == created["app_secret"]
+        assert credentials.live_secrets(platform.box, row, now=platform.clock()) == [
+            created["app_secret"]
+        ]
 
 
 async def test_delete_only_while_nobody_holds_it(merchant: Api, operator: Api, user: Api) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from saasport.demo_content import DEMO_APPS
 from tests.test_e2e_browser import ROOT, free_port, wait_healthy
 
 
@@ -54,7 +55,7 @@ def test_demo_serves_demo_data_and_the_merchant_app(tmp_path: Path) -> None:
         wait_healthy(f"{base}/healthz", demo, timeout=60)
         wait_healthy(f"{merchant}/", demo)
         names = {x["name"] for x in httpx.get(f"{base}/api/v1/catalog").json()["items"]}
-        assert {"Demo Notebook", "Demo CAE Workbench"} <= names
+        assert {app.name for app in DEMO_APPS} == names  # every demo application, published
         token = httpx.post(
             f"{base}/api/v1/auth/login", json={"identifier": "alice", "password": "saasport-demo"}
         ).json()["token"]

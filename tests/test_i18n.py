@@ -100,7 +100,7 @@ def test_python_messages_are_collected() -> None:
 
 
 def test_parameterised_messages_translate_with_their_parameters() -> None:
-    from saasport.core.errors import Msg
+    from saasport.core.messages import Msg
     from saasport.web.templating import translate
 
     why = Msg("The file is larger than %(kb)d KB.", kb=512)

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from saasport.catalog.models import Media
 from saasport.commerce.models import Entitlement
-from saasport.core.platform import Platform
+from saasport.platform import Platform
 from saasport.sso.models import AccessToken, JumpToken
 from tests.conftest import LISTING, PASSWORD, Api, make_operator, png, signup, unique
 
@@ -529,6 +529,14 @@ CASES: list[Case] = [
         ("owner", 200),
     ),
     A(
+        "stop another merchant's previous secret",
+        "POST",
+        "/api/v1/listings/{listing_id}/credentials/revoke-previous",
+        lambda w, who: Req(f"/api/v1/listings/{w.published['id']}/credentials/revoke-previous"),
+        STRANGERS,
+        ("owner", 200),
+    ),
+    A(
         "open another merchant's draft for testing",
         "POST",
         "/api/v1/listings/{listing_id}/actions",
@@ -817,6 +825,38 @@ CASES: list[Case] = [
         "/merchant/listings/{listing_id}/rotate",
         lambda w, who: Req(f"/merchant/listings/{w.published['id']}/rotate"),
         STRANGERS,
+        ("owner", 303),
+    ),
+    A(
+        "read another merchant's credentials page",
+        "GET",
+        "/merchant/listings/{listing_id}/credentials",
+        lambda w, who: Req(f"/merchant/listings/{w.published['id']}/credentials"),
+        STRANGERS,
+        ("owner", 200),
+    ),
+    A(
+        "mark another merchant's new secret as stored",
+        "POST",
+        "/merchant/listings/{listing_id}/credentials/stored",
+        lambda w, who: Req(f"/merchant/listings/{w.published['id']}/credentials/stored"),
+        STRANGERS,
+        ("owner", 303),
+    ),
+    A(
+        "stop another merchant's previous secret (page)",
+        "POST",
+        "/merchant/listings/{listing_id}/revoke-previous",
+        lambda w, who: Req(f"/merchant/listings/{w.published['id']}/revoke-previous"),
+        STRANGERS,
+        ("owner", 303),
+    ),
+    A(
+        "ask to delete another merchant's listing",
+        "GET",
+        "/merchant/listings/{listing_id}/delete",
+        lambda w, who: Req(f"/merchant/listings/{w.draft['id']}/delete"),
+        STRANGERS,
         ("owner", 200),
     ),
     A(
@@ -851,6 +891,14 @@ CASES: list[Case] = [
         lambda w, who: Req(f"/operator/review/{w.review['id']}"),
         NON_OPERATORS,
         ("operator", 200),
+    ),
+    A(
+        "launch a listing under review without being an operator",
+        "POST",
+        "/operator/review/{listing_id}/launch",
+        lambda w, who: Req(f"/operator/review/{w.review['id']}/launch"),
+        NON_OPERATORS,
+        ("operator", 303),
     ),
     A(
         "approve without being an operator (page)",

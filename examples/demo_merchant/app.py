@@ -1,8 +1,9 @@
 """A demo merchant (ISV) web application that users reach from saasport by single sign-on.
 
 It has no login page of its own (seed 003): a user arrives at `/sso/<connection>` with a jump
-token, the app redeems it through the saasport SDK, creates a local account on the first
-visit (mapped by the platform's user id) and signs the browser in.
+token, the app redeems it through the saasport SDK's Starlette helper, creates a local account
+on the first visit (mapped by the platform's user id), signs the browser in and drops the token
+from the address bar. One pooled SDK client serves each connection.
 
 Connections (which platform, which dialect, which AppID and secret) are added on `/connect`,
 or passed in `DEMO_MERCHANT_CONNECTIONS` as JSON (`saasport demo` does that).
@@ -20,16 +21,27 @@ import os
 import re
 import secrets
 import sqlite3
-from contextlib import closing
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from saasport.sdk import JumpTokenError, PlatformError, PlatformUser, client_for
+from saasport.sdk import (
+    InvalidClientError,
+    JumpTokenError,
+    PlatformError,
+    PlatformUnavailable,
+    PlatformUser,
+    RedemptionClient,
+    client_for,
+)
+from saasport.sdk.starlette import handle_jump
 
 NAME_RE = re.compile(r"^[a-z0-9-]{1,40}$")
+URL_RE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 SESSION_COOKIE = "demo_merchant_session"
 
 SCHEMA = """
@@ -123,6 +135,35 @@ class Store:
             ).fetchone()
 
 
+class Clients:
+    """One pooled SDK client per connection, replaced when the connection's settings change."""
+
+    def __init__(self) -> None:
+        self._clients: dict[str, tuple[tuple[str, ...], RedemptionClient]] = {}
+
+    async def get(self, conn: sqlite3.Row) -> RedemptionClient:
+        """The client of this connection (ValueError if its dialect or URL is unusable)."""
+        settings = (conn["dialect"], conn["platform_url"], conn["app_id"], conn["app_secret"])
+        cached = self._clients.get(conn["name"])
+        if cached is not None and cached[0] == settings:
+            return cached[1]
+        client = client_for(
+            conn["dialect"],
+            base_url=conn["platform_url"],
+            app_id=conn["app_id"],
+            app_secret=conn["app_secret"],
+        )
+        self._clients[conn["name"]] = (settings, client)
+        if cached is not None:
+            await cached[1].aclose()
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, {}
+        for _, client in clients.values():
+            await client.aclose()
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -140,6 +181,41 @@ input,select{{font:inherit;padding:.35rem;width:100%;margin:.2rem 0 .6rem}} code
     )
 
 
+def _sso_error(request: Request, error: PlatformError) -> Response:
+    """The page for a refused or failed sign-in (the SDK helper adds the no-leak headers)."""
+    e = {"code": html.escape(error.code), "message": html.escape(error.message)}
+    if isinstance(error, JumpTokenError):
+        return _page(
+            "Sign-in failed",
+            f"""<div class="card" data-testid="sso-error">
+<p>The sign-in link is not valid ({e["code"]}: {e["message"]}).</p>
+<p>Go back to the marketplace and click Use again.</p></div>""",
+            400,
+        )
+    if isinstance(error, PlatformUnavailable):
+        return _page(
+            "Marketplace unreachable",
+            f"""<div class="card" data-testid="platform-unavailable">
+<h1>The marketplace can't be reached</h1>
+<p>We could not check your sign-in with the marketplace just now ({e["code"]}).</p>
+<p>Please try again in a moment: go back to the marketplace and click Use again.</p></div>""",
+            503,
+        )
+    if isinstance(error, InvalidClientError):
+        return _page(
+            "Connection misconfigured",
+            f"""<div class="card" data-testid="invalid-client">
+<p>The marketplace does not accept this app's AppID or secret ({e["code"]}).</p>
+<p>Check the connection on <a href="/connect">Platform connections</a>.</p></div>""",
+            502,
+        )
+    return _page(
+        "Platform error",
+        f"<p>The marketplace refused the sign-in ({e['code']}: {e['message']}).</p>",
+        502,
+    )
+
+
 def create_app(data_dir: Path | None = None) -> FastAPI:
     data_dir = data_dir or Path(os.environ.get("DEMO_MERCHANT_DATA_DIR", "./demo-merchant-data"))
     store = Store(data_dir / "merchant.db")
@@ -148,7 +224,20 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
             name, conn["platform_url"], conn["dialect"], conn["app_id"], conn["app_secret"]
         )
     form_key = secrets.token_bytes(32)
-    app = FastAPI(title="Demo merchant app", docs_url=None, redoc_url=None, openapi_url=None)
+    clients = Clients()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await clients.aclose()
+
+    app = FastAPI(
+        title="Demo merchant app",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
 
     def form_token(request: Request) -> tuple[str, str]:
         seed = request.cookies.get("demo_csrf") or secrets.token_urlsafe(16)
@@ -183,33 +272,23 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         conn = store.connection(name)
         if conn is None:
             return _page("Unknown connection", "<p>No such platform connection.</p>", 404)
-        client = client_for(
-            conn["dialect"],
-            base_url=conn["platform_url"],
-            app_id=conn["app_id"],
-            app_secret=conn["app_secret"],
-        )
-        token = request.query_params.get(client.token_param, "")
         try:
-            user = await client.aredeem(token)
-        except JumpTokenError as exc:
+            client = await clients.get(conn)
+        except ValueError as exc:
             return _page(
-                "Sign-in failed",
-                f"""<div class="card" data-testid="sso-error">
-<p>The sign-in link is not valid ({html.escape(exc.code)}: {html.escape(exc.message)}).</p>
-<p>Go back to the marketplace and click Use again.</p></div>""",
-                401,
-            )
-        except (PlatformError, OSError) as exc:
-            return _page(
-                "Platform error",
-                f"<p>The platform could not be asked: {html.escape(str(exc))}</p>",
+                "Connection misconfigured",
+                f"<p>This connection cannot be used: {html.escape(str(exc))}.</p>"
+                '<p>Fix it on <a href="/connect">Platform connections</a>.</p>',
                 502,
             )
-        _, session = store.sign_in(name, user)
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax")
-        return response
+
+        def sign_in(request: Request, user: PlatformUser, response: Response) -> None:
+            _, session = store.sign_in(name, user)
+            response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax")
+
+        jump = await handle_jump(request, client, sign_in, on_error=_sso_error)
+        # No token (the helper's redirect back here, or a bookmark): the app is on "/".
+        return jump if jump is not None else RedirectResponse("/", status_code=303)
 
     @app.get("/connect", response_class=HTMLResponse)
     async def connect_form(request: Request) -> Response:
@@ -254,7 +333,11 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
             return _page(
                 "Invalid", "<p>Use a name of a-z, 0-9 and -; dialect native or scnet.</p>", 422
             )
-        store.save_connection(name, platform_url, dialect, app_id.strip(), app_secret.strip())
+        if not URL_RE.match(platform_url.strip()):
+            return _page("Invalid", "<p>The platform URL starts with http:// or https://.</p>", 422)
+        store.save_connection(
+            name, platform_url.strip(), dialect, app_id.strip(), app_secret.strip()
+        )
         return RedirectResponse("/connect", status_code=303)
 
     return app

@@ -1,4 +1,4 @@
-"""The application factory: `create_app(settings)` wires routes, errors and middleware."""
+"""The application factory: `create_app(settings)` wires dialects, routes, errors, middleware."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import structlog
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,87 +22,26 @@ from saasport.commerce import api as commerce_api
 from saasport.commerce import pages as commerce_pages
 from saasport.config import Settings
 from saasport.core.crypto import constant_time_equal
-from saasport.core.errors import DomainError, RateLimited, ValidationFailed
 from saasport.core.logging import configure_logging
-from saasport.core.platform import Platform
-from saasport.deps import LoginRequired
-from saasport.dialects.scnet import routes as scnet_routes
+from saasport.dialects import builtin
+from saasport.platform import Platform
 from saasport.sso import api as sso_api
-from saasport.web.forms import redirect
+from saasport.sso import pages as sso_pages
+from saasport.web.apidocs import install_api_docs
+from saasport.web.errors import install_error_handlers
 from saasport.web.middleware import PlatformMiddleware
-from saasport.web.templating import CsrfFailed, Pages
+from saasport.web.openapi import install_openapi
+from saasport.web.templating import Pages
 
 STATIC = Path(__file__).parent / "web" / "static"
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-def _error_json(status: int, code: str, message: str, **extra: object) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> Response:
-        headers: dict[str, str] = {}
-        if isinstance(exc, RateLimited):
-            headers["Retry-After"] = str(exc.retry_after)
-        if exc.status == 401 and request.url.path == "/api/v1/sso/redeem":
-            headers["WWW-Authenticate"] = 'Basic realm="saasport apps"'
-        if _wants_json(request):
-            fields = exc.fields if isinstance(exc, ValidationFailed) else None
-            extra = {"fields": fields} if fields else {}
-            response: Response = _error_json(exc.status, exc.code, exc.message, **extra)
-        else:
-            pages: Pages = request.app.state.pages
-            response = pages.render(
-                request, "error.html", status_code=exc.status, code=exc.code, message=exc.message
-            )
-        response.headers.update(headers)
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        fields = {
-            ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path"))
-            or "body": err["msg"]
-            for err in exc.errors()
-        }
-        if _wants_json(request):
-            return _error_json(422, "validation_failed", "Some fields are invalid.", fields=fields)
-        pages: Pages = request.app.state.pages
-        return pages.render(
-            request, "error.html", status_code=400, code="bad_request", message="Bad request."
-        )
-
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired) -> Response:
-        path = request.url.path
-        if request.url.query:
-            path += "?" + request.url.query
-        return redirect("/login", next=path if request.method == "GET" else "/")
-
-    @app.exception_handler(CsrfFailed)
-    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
-        pages: Pages = request.app.state.pages
-        return pages.render(
-            request,
-            "error.html",
-            status_code=403,
-            code="csrf_failed",
-            message="The form expired or came from another site. Reload the page and try again.",
-        )
-
-    @app.exception_handler(404)
-    async def not_found(request: Request, exc: Exception) -> Response:
-        if _wants_json(request):
-            return _error_json(404, "not_found", "Not found.")
-        pages: Pages = request.app.state.pages
-        return pages.render(
-            request, "error.html", status_code=404, code="not_found", message="Not found."
-        )
+API_ROUTERS = (sso_api.router, accounts_api.router, catalog_api.router, commerce_api.router)
+PAGE_ROUTERS = (
+    accounts_pages.router,
+    catalog_pages.router,
+    commerce_pages.router,
+    sso_pages.router,
+)
+UPLOAD_ROUTERS = (catalog_api.upload_router, catalog_pages.upload_router)
 
 
 def metrics_allowed(request: Request, settings: Settings) -> bool:
@@ -118,22 +56,27 @@ def metrics_allowed(request: Request, settings: Settings) -> bool:
 
 
 def create_app(settings: Settings, *, platform: Platform | None = None) -> FastAPI:
-    """A saasport web application for these settings (the database must be migrated)."""
+    """A saasport web application for these settings (the database must be migrated).
+
+    `platform` defaults to one built from `settings` speaking the built-in dialects; pass one
+    to share it (tests) or to speak other dialects.
+    """
     configure_logging(json=settings.log_json, level=settings.log_level)
-    platform = platform or Platform.build(settings)
+    platform = platform or Platform.build(settings, dialects=builtin())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        await platform.engine.dispose()
+        await platform.close()
 
     app = FastAPI(
         title="saasport",
         version=__version__,
         summary="Application marketplace platform: native API v1 and dialect endpoints.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by install_api_docs: no CDN, no inline script
         redoc_url=None,
+        max_body_size=settings.max_body_bytes,
     )
     app.state.platform = platform
     app.state.pages = Pages(
@@ -145,11 +88,15 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
 
     # Dialect routes first: they face merchant apps on every user arrival, and routes are
     # matched in order.
-    app.include_router(scnet_routes.router)
-    for module in (sso_api, accounts_api, catalog_api, commerce_api):
-        app.include_router(module.router)
-    for pages_module in (accounts_pages, catalog_pages, commerce_pages):
-        app.include_router(pages_module.router)
+    for dialect in platform.dialects:
+        for router in dialect.routers:
+            app.include_router(router)
+    for router in (*API_ROUTERS, *PAGE_ROUTERS):
+        app.include_router(router)
+    for router in UPLOAD_ROUTERS:
+        app.include_router(router, max_body_size=settings.max_upload_bytes)
+    install_api_docs(app, title=f"{app.title} API docs")
+    install_openapi(app, dialects=platform.dialects.names)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
@@ -171,6 +118,8 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.add_middleware(
         PlatformMiddleware,
         default_locale=settings.default_locale,
+        input_rules=platform.input_rules,
+        max_header_bytes=settings.max_header_bytes,
         access_log=settings.access_log,
         hsts=not settings.dev_mode,
     )

@@ -6,7 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -50,9 +50,38 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = 900
     login_lockout_base_seconds: int = 30
 
+    register_ip_max_attempts: int = Field(
+        default=20, description="Registrations one client address may try per window."
+    )
+    register_window_seconds: int = 3600
+
     signature_window_seconds: int = 300
+    secret_rotation_overlap_seconds: int = Field(
+        default=24 * 3600,
+        description="How long an app secret keeps working after it was rotated.",
+    )
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
+    argon2_concurrency: int = Field(
+        default=2, description="Password hashes computed at once (each holds argon2_memory_kib)."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, description="Largest request body, uploads excepted."
+    )
+    max_upload_bytes: int = Field(
+        default=26 * 1024 * 1024, description="Largest upload request (six 4 MB screenshots)."
+    )
+    max_header_bytes: int = Field(default=16 * 1024, description="Largest request head.")
+
+    mail_backend: Literal["console", "smtp", "memory"] = Field(
+        default="console", description="console: mail is written to the log (development)."
+    )
+    mail_from: str = "saasport <noreply@localhost>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
     db_pool_size: int = Field(default=30, description="PostgreSQL connections per process.")
     db_max_overflow: int = Field(
         default=0, description="Extra connections under bursts (opened and closed each time)."

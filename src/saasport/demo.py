@@ -1,21 +1,28 @@
-"""Demo data for `saasport demo`: accounts, two published listings, the merchant app's keys."""
+"""Demo data for `saasport demo`: accounts, published listings, the merchant app's keys.
+
+The listings are the applications of `demo_content`, with icons and screenshots drawn when the
+demo is seeded. Each connects to the demo merchant app beside the platform.
+"""
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts import service as accounts
 from saasport.accounts.models import User
-from saasport.catalog import service as catalog
+from saasport.accounts.schemas import RegisterIn
+from saasport.catalog import media, service, workflow
 from saasport.catalog.models import Listing, ListingState
+from saasport.catalog.schemas import ListingCreate
 from saasport.config import Settings
-from saasport.core.platform import Platform
+from saasport.core import rules
+from saasport.demo_content import DEMO_APPS, DemoApp, render_icon, render_screenshot
+from saasport.dialects import builtin
+from saasport.platform import Platform
 
 DEMO_PASSWORD = "saasport-demo"  # printed on the console: demo accounts only
 
@@ -30,149 +37,112 @@ class DemoCredentials:
         )
 
 
-@dataclass(frozen=True)
-class DemoListing:
-    connection: str  # the demo merchant app's name for its link to this listing
-    name: str
-    summary: str
-    description_md: str
-    category: str
-    dialect: str
-    color: tuple[int, int, int]
-
-
-DEMO_LISTINGS = [
-    DemoListing(
-        connection="notebook",
-        name="Demo Notebook",
-        summary="浏览器里的交互式计算笔记本",
-        description_md="A **demo** notebook application.\n\n- Opens with single sign-on\n"
-        "- Speaks the `scnet` dialect\n\n演示用的交互式笔记本应用。",
-        category="data",
-        dialect="scnet",
-        color=(24, 89, 214),
-    ),
-    DemoListing(
-        connection="workbench",
-        name="Demo CAE Workbench",
-        summary="仿真前后处理工作台",
-        description_md="A demo simulation workbench using the `native` dialect.",
-        category="cae",
-        dialect="native",
-        color=(6, 118, 71),
-    ),
-]
-
-
-def demo_image(size: tuple[int, int], color: tuple[int, int, int], label: str) -> bytes:
-    """A plain PNG of the given size, for demo icons and screenshots."""
-    image = Image.new("RGB", size, color)
-    draw = ImageDraw.Draw(image)
-    draw.text((size[0] // 10, size[1] // 2 - 6), label, fill=(255, 255, 255))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 async def _user(
-    platform: Platform,
-    db,
-    username: str,
-    password: str,
-    email: str,  # type: ignore[no-untyped-def]
+    platform: Platform, db: AsyncSession, username: str, password: str, email: str
 ) -> tuple[User, bool]:
     user = await db.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is not None:
         return user, False
+    data = RegisterIn(username=username, password=password, email=email)
     user = await accounts.register_user(
-        db,
-        passwords=platform.passwords,
-        username=username,
-        password=password,
-        email=email,
-        now=platform.clock(),
+        db, passwords=platform.passwords, data=data, now=platform.clock()
     )
+    user.email_verified_at = platform.clock()  # demo addresses are taken as verified
     return user, True
 
 
 async def ensure_operator(settings: Settings, *, username: str, password: str, email: str) -> bool:
     """Create the operator (or promote the existing user); True when it was created."""
-    platform = Platform.build(settings)
+    platform = Platform.build(settings, dialects=builtin())
     try:
-        async with platform.sessionmaker() as db:
-            user, created = await _user(platform, db, username, password, email)
-            user.is_operator = True
-            await db.commit()
-            return created
+        with rules.applying(platform.input_rules):
+            async with platform.sessionmaker() as db:
+                user, created = await _user(platform, db, username, password, email)
+                user.is_operator = True
+                await db.commit()
+                return created
     finally:
-        await platform.engine.dispose()
+        await platform.close()
 
 
 async def seed_demo(settings: Settings, *, merchant_url: str) -> DemoCredentials:
     """Demo users and published listings (made once), with fresh secrets for the merchant app."""
-    platform = Platform.build(settings)
+    platform = Platform.build(settings, dialects=builtin())
     creds = DemoCredentials()
     try:
-        async with platform.sessionmaker() as db:
-            now = platform.clock()
-            await _user(platform, db, "alice", DEMO_PASSWORD, "alice@example.com")
-            operator, _ = await _user(platform, db, "operator", DEMO_PASSWORD, "ops@example.com")
-            operator.is_operator = True
-            merchant, _ = await _user(platform, db, "merchant", DEMO_PASSWORD, "isv@example.com")
-            merchant.is_merchant = True
-            for spec in DEMO_LISTINGS:
-                entry_url = f"{merchant_url}/sso/{spec.connection}"
-                listing = await db.scalar(
-                    select(Listing).where(
-                        Listing.owner_id == merchant.id,
-                        Listing.name == spec.name,
-                        Listing.state != ListingState.DELETED,
-                    )
-                )
-                if listing is None:
-                    listing, secret = await _publish_demo_listing(
-                        platform, db, spec, merchant, operator, entry_url
-                    )
-                else:
-                    listing.entry_url = entry_url
-                    listing, secret = await catalog.rotate_secret(
-                        db, owner=merchant, listing_id=listing.id, box=platform.box, now=now
-                    )
-                creds.apps[spec.connection] = {
-                    "dialect": spec.dialect,
-                    "app_id": listing.app_id,
-                    "app_secret": secret,
-                }
-            await db.commit()
+        with rules.applying(platform.input_rules):
+            async with platform.sessionmaker() as db:
+                await _seed(platform, db, creds, merchant_url)
+                await db.commit()
     finally:
-        await platform.engine.dispose()
+        await platform.close()
     return creds
 
 
-async def _publish_demo_listing(
+async def _seed(
+    platform: Platform, db: AsyncSession, creds: DemoCredentials, merchant_url: str
+) -> None:
+    now = platform.clock()
+    await _user(platform, db, "alice", DEMO_PASSWORD, "alice@example.com")
+    operator, _ = await _user(platform, db, "operator", DEMO_PASSWORD, "ops@example.com")
+    operator.is_operator = True
+    merchant, _ = await _user(platform, db, "merchant", DEMO_PASSWORD, "isv@example.com")
+    merchant.is_merchant = True
+    for app in DEMO_APPS:
+        entry_url = f"{merchant_url}/sso/{app.slug}"
+        listing = await db.scalar(
+            select(Listing).where(
+                Listing.owner_id == merchant.id,
+                Listing.name == app.name,
+                Listing.state != ListingState.DELETED,
+            )
+        )
+        if listing is None:
+            listing, secret = await _publish(platform, db, app, merchant, operator, entry_url)
+        else:
+            # The merchant app starts afresh each run: a new secret, and no old one kept.
+            listing.entry_url = entry_url
+            listing, secret = await service.rotate_secret(
+                db,
+                owner=merchant,
+                listing_id=listing.id,
+                box=platform.box,
+                overlap_seconds=0,
+                now=now,
+            )
+        creds.apps[app.slug] = {
+            "dialect": app.dialect,
+            "app_id": listing.app_id,
+            "app_secret": secret,
+        }
+
+
+async def _publish(
     platform: Platform,
     db: AsyncSession,
-    spec: DemoListing,
+    app: DemoApp,
     merchant: User,
     operator: User,
     entry_url: str,
 ) -> tuple[Listing, str]:
     now = platform.clock()
-    data = {
-        "name": spec.name,
-        "summary": spec.summary,
-        "description_md": spec.description_md,
-        "category": spec.category,
-        "dialect": spec.dialect,
-        "entry_url": entry_url,
-    }
-    listing, secret = await catalog.create_listing(
-        db, owner=merchant, data=data, box=platform.box, dev_mode=True, now=now
+    fields = ListingCreate(
+        name=app.name,
+        summary=app.summary,
+        description_md=app.description_md,
+        category=app.category,  # type: ignore[arg-type]
+        dialect=app.dialect,
+        website=app.website,
+        guide_md=app.guide_md,
+        permissions=list(app.permissions),  # type: ignore[arg-type]
+        entry_url=entry_url,
     )
-    icon = demo_image((96, 96), spec.color, spec.name[:6])
-    await catalog.set_icon(db, owner=merchant, listing_id=listing.id, data=icon, now=now)
-    shot = demo_image((1024, 768), spec.color, spec.name)
-    await catalog.add_screenshots(db, owner=merchant, listing_id=listing.id, files=[shot], now=now)
+    listing, secret = await service.create_listing(
+        db, owner=merchant, fields=fields, box=platform.box, now=now
+    )
+    await media.set_icon(db, owner=merchant, listing_id=listing.id, data=render_icon(app), now=now)
+    shots = [render_screenshot(app, variant) for variant in (0, 1)]
+    await media.add_screenshots(db, owner=merchant, listing_id=listing.id, files=shots, now=now)
     for action, actor in (("submit", merchant), ("approve", operator), ("publish", merchant)):
-        await catalog.transition(db, actor=actor, listing_id=listing.id, action=action, now=now)
+        await workflow.transition(db, actor=actor, listing_id=listing.id, action=action, now=now)
     return listing, secret

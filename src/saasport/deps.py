@@ -1,19 +1,28 @@
-"""Dependency aliases shared by every route: the database session and who is calling."""
+"""Dependency aliases shared by every route: the platform, the request's session, the caller."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
-from saasport.accounts.service import resolve_api_token, resolve_session
+from saasport.accounts.notifications import unread_count
+from saasport.accounts.service import Guard, resolve_api_token, resolve_session
 from saasport.core.errors import Unauthenticated
-from saasport.core.platform import Platform
+from saasport.core.messages import N_
+from saasport.platform import Platform
+from saasport.web.cookies import SESSION_COOKIE
+from saasport.web.errors import LoginRequired
+from saasport.web.routing import unit_of_work
 
-SESSION_COOKIE = "saasport_session"
+bearer_auth = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description="A personal API token (`sp_pat_…`), or one from `POST /api/v1/auth/login`.",
+)
 
 
 def get_platform(request: Request) -> Platform:
@@ -26,25 +35,40 @@ async def platform_dependency(request: Request) -> Platform:
     return get_platform(request)
 
 
-async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request. Routes commit what they mean to keep; the rest is rolled back."""
-    async with get_platform(request).sessionmaker() as session:
-        yield session
+async def get_db(request: Request) -> AsyncSession:
+    """The request's session: committed if the answer is a success, else rolled back."""
+    return unit_of_work(request).session
 
 
 PlatformDep = Annotated[Platform, Depends(platform_dependency)]
 DbSession = Annotated[AsyncSession, Depends(get_db)]
 
 
-async def api_user(request: Request, db: DbSession, platform: PlatformDep) -> User:
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def guard_dependency(request: Request, platform: PlatformDep) -> Guard:
+    """What guards password checks for this caller: the hasher and the attempt counter."""
+    return Guard(
+        passwords=platform.passwords, throttle=platform.throttle, client=client_address(request)
+    )
+
+
+GuardDep = Annotated[Guard, Depends(guard_dependency)]
+
+
+async def api_user(
+    db: DbSession,
+    platform: PlatformDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_auth)],
+) -> User:
     """The caller of the native API, by `Authorization: Bearer <token>`."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("Send Authorization: Bearer <token>.")
-    user = await resolve_api_token(db, token=token.strip(), now=platform.clock())
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated(N_("Send Authorization: Bearer <token>."))
+    user = await resolve_api_token(db, token=credentials.credentials.strip(), now=platform.clock())
     if user is None:
-        raise Unauthenticated("The token is unknown, expired or revoked.")
+        raise Unauthenticated(N_("The token is unknown, expired or revoked."))
     return user
 
 
@@ -55,11 +79,9 @@ async def page_user_optional(request: Request, db: DbSession, platform: Platform
     token = request.cookies.get(SESSION_COOKIE)
     found = await resolve_session(db, token=token, now=platform.clock()) if token else None
     request.state.web_session, request.state.user = found if found else (None, None)
+    if found:  # the console's badge
+        request.state.unread_notifications = await unread_count(db, user=found[1])
     return request.state.user  # type: ignore[no-any-return]
-
-
-class LoginRequired(Exception):
-    """Raised by page routes; answered with a redirect to the sign-in page."""
 
 
 async def page_user(user: Annotated[User | None, Depends(page_user_optional)]) -> User:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saasport.db.base import Base, Timestamps, UUIDPrimaryKey
@@ -17,6 +18,7 @@ class User(UUIDPrimaryKey, Timestamps, Base):
 
     username: Mapped[str] = mapped_column(String(32), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email_verified_at: Mapped[datetime | None]  # when the user followed the emailed link
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(200))
@@ -27,6 +29,10 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     memberships: Mapped[list[OrgMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="raise"
     )
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email is not None and self.email_verified_at is not None
 
 
 class OrgRole(enum.StrEnum):
@@ -107,3 +113,33 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class EmailVerification(UUIDPrimaryKey, Base):
+    """A link sent to an address; following it proves the user reads that mailbox."""
+
+    __tablename__ = "email_verifications"
+
+    token_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))  # the address it was sent to
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class Notification(UUIDPrimaryKey, Base):
+    """Something the console tells a user (a listing approved, rejected, taken down)."""
+
+    __tablename__ = "notifications"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(48))  # the page knows how to say each kind
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]

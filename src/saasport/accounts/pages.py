@@ -1,4 +1,4 @@
-"""Pages: sign-in, registration, the account page, enterprises, language switch."""
+"""Pages: sign-in, registration, the account page, enterprises, notifications, language."""
 
 from __future__ import annotations
 
@@ -8,16 +8,26 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from saasport.accounts import service
-from saasport.accounts.api import client_address, throttle_policy
+from saasport.accounts import email, notifications, orgs, service
 from saasport.accounts.models import User
-from saasport.core.errors import NotFound, RateLimited, ValidationFailed
-from saasport.deps import SESSION_COOKIE, DbSession, MaybePageUser, PageUser, PlatformDep
-from saasport.web.forms import Form, PagesDep, field, redirect, safe_next
+from saasport.accounts.schemas import (
+    ApiTokenIn,
+    LoginIn,
+    MemberIn,
+    OrgIn,
+    PasswordChangeIn,
+    RegisterIn,
+)
+from saasport.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from saasport.core.messages import N_
+from saasport.deps import DbSession, GuardDep, MaybePageUser, PageUser, PlatformDep
+from saasport.web.cookies import LANG_COOKIE, SESSION_COOKIE
+from saasport.web.errors import NO_STORE
+from saasport.web.forms import Form, PagesDep, field, parse_form, redirect, safe_next
 from saasport.web.i18n import LOCALES
-from saasport.web.templating import LANG_COOKIE
+from saasport.web.routing import PageRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 def _set_session_cookie(response: Response, token: str, platform: PlatformDep) -> None:
@@ -31,50 +41,62 @@ def _set_session_cookie(response: Response, token: str, platform: PlatformDep) -
     )
 
 
+async def _signed_in(
+    db: DbSession, platform: PlatformDep, user: User, next_url: str, flash: str = ""
+) -> Response:
+    _, token = await service.start_session(
+        db,
+        user=user,
+        ttl=timedelta(seconds=platform.settings.session_ttl_seconds),
+        now=platform.clock(),
+    )
+    response = redirect(next_url, flash=flash)
+    _set_session_cookie(response, token, platform)
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, pages: PagesDep, user: MaybePageUser) -> Response:
+    next_url = safe_next(request.query_params.get("next"), "")
     if user is not None:
-        return redirect(safe_next(request.query_params.get("next")))
-    return pages.render(request, "accounts/login.html", next=request.query_params.get("next", ""))
+        return redirect(next_url or "/")
+    return pages.render(request, "accounts/login.html", next=next_url)
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(
-    request: Request, form: Form, db: DbSession, platform: PlatformDep, pages: PagesDep
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    guard: GuardDep,
 ) -> Response:
-    identifier, next_url = field(form, "identifier"), field(form, "next")
-    now = platform.clock()
+    identifier, next_url = field(form, "identifier")[:254], safe_next(field(form, "next"), "")
     try:
+        body = parse_form(form, LoginIn)
         user = await service.authenticate(
             db,
-            passwords=platform.passwords,
-            identifier=identifier,
-            password=field(form, "password"),
-            client=client_address(request),
-            policy=throttle_policy(platform),
-            now=now,
-            commit_attempt=db.commit,
+            guard=guard,
+            identifier=body.identifier,
+            password=body.password,
+            now=platform.clock(),
         )
-    except (service.InvalidCredentials, RateLimited) as exc:
-        status = exc.status
+    except (service.InvalidCredentials, RateLimited, ValidationFailed) as exc:
+        code = "invalid_credentials" if isinstance(exc, ValidationFailed) else exc.code
+        status = 401 if isinstance(exc, ValidationFailed) else exc.status
         response: Response = pages.render(
             request,
             "accounts/login.html",
             status_code=status,
-            error=exc.code,
+            error=code,
             identifier=identifier,
             next=next_url,
         )
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    _, token = await service.start_session(
-        db, user=user, ttl=timedelta(seconds=platform.settings.session_ttl_seconds), now=now
-    )
-    await db.commit()
-    response = redirect(safe_next(next_url, "/console/apps"))
-    _set_session_cookie(response, token, platform)
-    return response
+    return await _signed_in(db, platform, user, next_url or "/console/apps")
 
 
 @router.get("/register", response_class=HTMLResponse)
@@ -84,25 +106,27 @@ async def register_form(request: Request, pages: PagesDep) -> Response:
 
 @router.post("/register", response_class=HTMLResponse)
 async def register(
-    request: Request, form: Form, db: DbSession, platform: PlatformDep, pages: PagesDep
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    guard: GuardDep,
 ) -> Response:
-    values = {k: field(form, k) for k in ("username", "email", "phone", "display_name")}
+    values = {k: field(form, k)[:300] for k in ("username", "email", "phone", "display_name")}
     now = platform.clock()
     try:
-        user = await service.register_user(
-            db, passwords=platform.passwords, password=field(form, "password"), now=now, **values
-        )
+        await platform.throttle.reserve([f"reg:{guard.client}"], now=now)
+        body = parse_form(form, RegisterIn)
+        user = await service.register_user(db, passwords=platform.passwords, data=body, now=now)
     except ValidationFailed as exc:
         return pages.render(
             request, "accounts/register.html", status_code=422, values=values, errors=exc.fields
         )
-    _, token = await service.start_session(
-        db, user=user, ttl=timedelta(seconds=platform.settings.session_ttl_seconds), now=now
+    await email.send_verification(
+        db, user=user, mailer=platform.mailer, base_url=platform.settings.base_url, now=now
     )
-    await db.commit()
-    response = redirect("/", flash="welcome")
-    _set_session_cookie(response, token, platform)
-    return response
+    return await _signed_in(db, platform, user, "/", flash="welcome")
 
 
 @router.post("/logout")
@@ -110,7 +134,6 @@ async def logout(request: Request, form: Form, db: DbSession) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await service.end_session(db, token=token)
-        await db.commit()
     response = redirect("/")
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -134,7 +157,7 @@ async def _account_page(
     request: Request,
     db: DbSession,
     pages: PagesDep,
-    user: PageUser,
+    user: User,
     status_code: int = 200,
     **extra: object,
 ) -> Response:
@@ -143,8 +166,8 @@ async def _account_page(
         "accounts/account.html",
         status_code=status_code,
         tokens=await service.list_api_tokens(db, user=user),
-        memberships=await service.list_memberships(db, user=user),
-        invitations=await service.list_memberships(db, user=user, accepted=False),
+        memberships=await orgs.list_memberships(db, user=user),
+        invitations=await orgs.list_memberships(db, user=user, accepted=False),
         errors=extra.pop("errors", {}),
         **extra,
     )
@@ -162,21 +185,59 @@ async def change_password(
     db: DbSession,
     platform: PlatformDep,
     pages: PagesDep,
+    guard: GuardDep,
     user: PageUser,
 ) -> Response:
     try:
+        body = parse_form(form, PasswordChangeIn)
         await service.change_password(
             db,
-            passwords=platform.passwords,
+            guard=guard,
             user=user,
-            current=field(form, "current_password"),
-            new=field(form, "new_password"),
+            current=body.current_password,
+            new=body.new_password,
             keep_session_id=request.state.web_session.id,
+            now=platform.clock(),
         )
     except ValidationFailed as exc:
         return await _account_page(request, db, pages, user, 422, errors=exc.fields)
-    await db.commit()
+    except RateLimited as exc:
+        response = await _account_page(
+            request, db, pages, user, 429, errors={"current_password": exc.message}
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return redirect("/account", flash="password_changed")
+
+
+@router.post("/account/email/verification")
+async def resend_verification(
+    form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    await email.send_verification(
+        db,
+        user=user,
+        mailer=platform.mailer,
+        base_url=platform.settings.base_url,
+        now=platform.clock(),
+    )
+    return redirect("/account", flash="verification_sent")
+
+
+@router.get("/account/email/verify", response_class=HTMLResponse)
+async def verify_email(
+    request: Request, db: DbSession, platform: PlatformDep, pages: PagesDep
+) -> Response:
+    """The link in the verification mail: it needs no session, the token is the proof."""
+    try:
+        await email.verify_email(
+            db, token=request.query_params.get("token", "")[:100], now=platform.clock()
+        )
+    except DomainError as exc:
+        return pages.render(
+            request, "error.html", status_code=exc.status, code=exc.code, message=exc.message
+        )
+    return redirect("/account", flash="email_verified")
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -189,13 +250,15 @@ async def create_token(
     user: PageUser,
 ) -> Response:
     try:
-        _, token = await service.create_api_token(
-            db, user=user, name=field(form, "name"), ttl=None, now=platform.clock()
-        )
+        body = parse_form(form, ApiTokenIn)
     except ValidationFailed as exc:
         return await _account_page(request, db, pages, user, 422, errors=exc.fields)
-    await db.commit()
-    return await _account_page(request, db, pages, user, new_token=token)
+    _, token = await service.create_api_token(
+        db, user=user, name=body.name, ttl=None, now=platform.clock()
+    )
+    response = await _account_page(request, db, pages, user, new_token=token)
+    response.headers.update(NO_STORE)
+    return response
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -203,14 +266,12 @@ async def revoke_token(
     token_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
 ) -> Response:
     await service.revoke_api_token(db, user=user, token_id=token_id, now=platform.clock())
-    await db.commit()
     return redirect("/account", flash="token_revoked")
 
 
 @router.post("/account/merchant")
 async def become_merchant(form: Form, db: DbSession, user: PageUser) -> Response:
     await service.become_merchant(db, user=user)
-    await db.commit()
     return redirect("/merchant/listings", flash="merchant_enabled")
 
 
@@ -224,14 +285,27 @@ async def answer_invitation(
     user: PageUser,
 ) -> Response:
     if answer not in ("accept", "decline"):
-        raise NotFound("No such action.")
-    await service.answer_invitation(
+        raise NotFound(N_("No such action."))
+    await orgs.answer_invitation(
         db, user=user, org_id=org_id, accept=answer == "accept", now=platform.clock()
     )
-    await db.commit()
     if answer == "accept":
         return redirect(f"/orgs/{org_id}", flash="invitation_accepted")
     return redirect("/account", flash="invitation_declined")
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+async def notifications_page(
+    request: Request, db: DbSession, pages: PagesDep, user: PageUser
+) -> Response:
+    items = await notifications.recent(db, user=user)
+    return pages.render(request, "accounts/notifications.html", items=items)
+
+
+@router.post("/notifications/read")
+async def mark_read(form: Form, db: DbSession, platform: PlatformDep, user: PageUser) -> Response:
+    await notifications.mark_all_read(db, user=user, now=platform.clock())
+    return redirect("/notifications")
 
 
 @router.post("/orgs", response_class=HTMLResponse)
@@ -244,14 +318,12 @@ async def create_org(
     user: PageUser,
 ) -> Response:
     try:
-        org = await service.create_org(
-            db, user=user, name=field(form, "name"), now=platform.clock()
-        )
+        body = parse_form(form, OrgIn)
+        org = await orgs.create_org(db, user=user, name=body.name, now=platform.clock())
     except ValidationFailed as exc:
         return await _account_page(
             request, db, pages, user, 422, errors={"org_" + k: v for k, v in exc.fields.items()}
         )
-    await db.commit()
     return redirect(f"/orgs/{org.id}")
 
 
@@ -271,8 +343,8 @@ async def _org_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    org, me = await service.get_membership(db, user=user, org_id=org_id)
-    members = await service.list_org_members(db, user=user, org_id=org_id)
+    org, me = await orgs.get_membership(db, user=user, org_id=org_id)
+    members = await orgs.list_org_members(db, user=user, org_id=org_id)
     return pages.render(
         request,
         "accounts/org.html",
@@ -295,17 +367,17 @@ async def add_member(
     user: PageUser,
 ) -> Response:
     try:
-        await service.add_org_member(
+        body = parse_form(form, MemberIn)
+        await orgs.add_org_member(
             db,
             actor=user,
             org_id=org_id,
-            username=field(form, "username"),
-            role=field(form, "role") or "member",
+            username=body.username,
+            role=body.role,
             now=platform.clock(),
         )
     except ValidationFailed as exc:
         return await _org_page(org_id, request, db, pages, user, 422, exc.fields)
-    await db.commit()
     return redirect(f"/orgs/{org_id}", flash="member_invited")
 
 
@@ -313,6 +385,5 @@ async def add_member(
 async def remove_member(
     org_id: uuid.UUID, member_id: uuid.UUID, form: Form, db: DbSession, user: PageUser
 ) -> Response:
-    await service.remove_org_member(db, actor=user, org_id=org_id, user_id=member_id)
-    await db.commit()
+    await orgs.remove_org_member(db, actor=user, org_id=org_id, user_id=member_id)
     return redirect(f"/orgs/{org_id}", flash="member_removed")

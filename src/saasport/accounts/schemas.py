@@ -1,24 +1,96 @@
-"""Native API shapes for accounts."""
+"""Account inputs (one definition for the API and the pages) and the native API's answers."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from saasport.core.inputs import Line, Secret
+from saasport.core.messages import N_, Msg
+
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
+PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+IDENTIFIER_MAX = 254
+
+
+def _username(value: str) -> str:
+    if not USERNAME_RE.match(value):
+        raise ValueError(N_("3–32 letters, digits, '_', '.', '-'; start with a letter."))
+    return value
+
+
+def _email(value: str) -> str:
+    if not value:
+        return value
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValueError(N_("Enter a valid email address.")) from None
+
+
+def _phone(value: str) -> str:
+    value = value.replace(" ", "")
+    if value and not PHONE_RE.match(value):
+        raise ValueError(N_("Enter a phone number of 6–15 digits."))
+    return value
+
+
+def _password(value: str) -> str:
+    if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
+        raise ValueError(
+            Msg("Use %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX)
+        )
+    return value
+
+
+Username = Annotated[Line, Field(max_length=32), AfterValidator(_username)]
+Email = Annotated[Line, Field(max_length=254), AfterValidator(_email)]
+Phone = Annotated[Line, Field(max_length=32), AfterValidator(_phone)]
+NewPassword = Annotated[Secret, Field(max_length=PASSWORD_MAX), AfterValidator(_password)]
+Password = Annotated[Secret, Field(max_length=256)]  # what is typed to sign in: just bounded
 
 
 class RegisterIn(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=256)
-    email: str = Field(default="", max_length=254)
-    phone: str = Field(default="", max_length=32)
-    display_name: str = Field(default="", max_length=128)
+    username: Username
+    password: NewPassword
+    email: Email = ""
+    phone: Phone = ""
+    display_name: Annotated[Line, Field(max_length=64)] = ""
 
 
 class LoginIn(BaseModel):
-    identifier: str = Field(max_length=254, description="User name, email or phone.")
-    password: str = Field(max_length=256)
+    identifier: Annotated[Line, Field(max_length=IDENTIFIER_MAX)] = Field(
+        description="User name, email or phone."
+    )
+    password: Password
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: Password
+    new_password: NewPassword
+
+
+class ApiTokenIn(BaseModel):
+    name: Annotated[Line, Field(min_length=1, max_length=64)]
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+OrgRoleName = Literal["admin", "member"]
+
+
+class OrgIn(BaseModel):
+    name: Annotated[Line, Field(min_length=2, max_length=100)]
+
+
+class MemberIn(BaseModel):
+    username: Annotated[Line, Field(min_length=1, max_length=32)]
+    role: OrgRoleName = "member"
 
 
 class UserOut(BaseModel):
@@ -28,6 +100,7 @@ class UserOut(BaseModel):
     username: str
     display_name: str
     email: str | None
+    email_verified: bool
     phone: str | None
     is_merchant: bool
     is_operator: bool
@@ -38,11 +111,6 @@ class TokenOut(BaseModel):
     token: str = Field(description="Shown once; send as `Authorization: Bearer <token>`.")
     token_type: str = "Bearer"
     expires_at: datetime | None
-
-
-class ApiTokenIn(BaseModel):
-    name: str = Field(max_length=64)
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class ApiTokenOut(BaseModel):
@@ -60,29 +128,17 @@ class ApiTokenCreated(ApiTokenOut):
     token: str
 
 
-class PasswordChangeIn(BaseModel):
-    current_password: str = Field(max_length=256)
-    new_password: str = Field(max_length=256)
-
-
-class OrgIn(BaseModel):
-    name: str = Field(max_length=200)
-
-
 class OrgOut(BaseModel):
     id: uuid.UUID
     name: str
-    role: str
-
-
-class MemberIn(BaseModel):
-    username: str = Field(max_length=64)
-    role: str = "member"
+    role: OrgRoleName
 
 
 class MemberOut(BaseModel):
     user_id: uuid.UUID
     username: str
     display_name: str
-    role: str
-    status: str = Field(description="`invited` until the user accepts, then `active`.")
+    role: OrgRoleName
+    status: Literal["invited", "active"] = Field(
+        description="`invited` until the user accepts, then `active`."
+    )

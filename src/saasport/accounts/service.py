@@ -1,47 +1,27 @@
-"""Accounts: registration, sign-in with throttling, sessions, API tokens, enterprises."""
+"""Accounts: registration, sign-in, password changes, browser sessions and API tokens.
+
+Enterprises are in `orgs`, attempt counting in `throttle`, email verification in `email`.
+"""
 
 from __future__ import annotations
 
-import random
-import re
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import case, delete, func, literal, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saasport.accounts.models import (
-    ApiToken,
-    LoginThrottle,
-    Organization,
-    OrgMember,
-    OrgRole,
-    User,
-    WebSession,
-)
-from saasport.core.clock import utcnow
+from saasport.accounts.models import ApiToken, User, WebSession
+from saasport.accounts.schemas import IDENTIFIER_MAX, RegisterIn
+from saasport.accounts.throttle import Throttle
 from saasport.core.crypto import new_token, token_digest
-from saasport.core.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    Msg,
-    NotFound,
-    RateLimited,
-    ValidationFailed,
-)
-from saasport.core.platform import Passwords
-from saasport.db.base import UTCDateTime
-from saasport.db.session import upsert_insert
+from saasport.core.errors import DomainError, NotFound, ValidationFailed
+from saasport.core.messages import N_
+from saasport.core.passwords import Passwords
 
-USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
-PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
-PASSWORD_MIN, PASSWORD_MAX = 8, 128
 API_TOKEN_PREFIX = "sp_pat_"
-_HOUR = timedelta(hours=1)
+WRONG_CREDENTIALS = N_("The sign-in name or password is wrong.")
 
 
 class InvalidCredentials(DomainError):
@@ -50,78 +30,44 @@ class InvalidCredentials(DomainError):
 
 
 @dataclass(frozen=True)
-class ThrottlePolicy:
-    max_failures: int  # per sign-in name
-    ip_max_failures: int  # per client address: higher, many people may share one
-    window: timedelta
-    lockout_base: timedelta
+class Guard:
+    """What stands between a caller and a password check: the hasher and the attempt counter."""
 
-    def limit_for(self, key: str) -> int:
-        return self.ip_max_failures if key.startswith("ip:") else self.max_failures
+    passwords: Passwords
+    throttle: Throttle
+    client: str  # the caller's address, counted like an account
 
-
-def _normalise_email(email: str, fields: dict[str, str]) -> str | None:
-    email = email.strip()
-    if not email:
-        return None
-    try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        fields["email"] = "Enter a valid email address."
-        return None
-
-
-def _check_password(password: str, fields: dict[str, str], name: str = "password") -> None:
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        fields[name] = Msg("Use %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX)
+    @property
+    def client_key(self) -> str:
+        return f"ip:{self.client}"
 
 
 async def register_user(
-    db: AsyncSession,
-    *,
-    passwords: Passwords,
-    username: str,
-    password: str,
-    email: str = "",
-    phone: str = "",
-    display_name: str = "",
-    now: datetime,
+    db: AsyncSession, *, passwords: Passwords, data: RegisterIn, now: datetime
 ) -> User:
-    """Create an account; at least the user name and a password are required."""
+    """Create an account; the name, email and phone must not be anyone else's."""
+    email, phone = data.email or None, data.phone or None
+    same = [func.lower(User.username) == data.username.lower()]
+    if email:
+        same.append(User.email == email)
+    if phone:
+        same.append(User.phone == phone)
     fields: dict[str, str] = {}
-    username = username.strip()
-    if not USERNAME_RE.match(username):
-        fields["username"] = "3–32 letters, digits, '_', '.', '-'; start with a letter."
-    normal_email = _normalise_email(email, fields)
-    phone = phone.strip().replace(" ", "")
-    if phone and not PHONE_RE.match(phone):
-        fields["phone"] = "Enter a phone number of 6–15 digits."
-    _check_password(password, fields)
-    display_name = display_name.strip() or username
-    if len(display_name) > 64:
-        fields["display_name"] = "At most 64 characters."
-    if not fields:
-        same = [func.lower(User.username) == username.lower()]
-        if normal_email:
-            same.append(User.email == normal_email)
-        if phone:
-            same.append(User.phone == phone)
-        clashes = await db.execute(select(User.username, User.email, User.phone).where(or_(*same)))
-        for row in clashes:
-            if row.username.lower() == username.lower():
-                fields["username"] = "This user name is taken."
-            if normal_email and row.email == normal_email:
-                fields["email"] = "This email is already registered."
-            if phone and row.phone == phone:
-                fields["phone"] = "This phone number is already registered."
+    for row in await db.execute(select(User.username, User.email, User.phone).where(or_(*same))):
+        if row.username.lower() == data.username.lower():
+            fields["username"] = N_("This user name is taken.")
+        if email and row.email == email:
+            fields["email"] = N_("This email is already registered.")
+        if phone and row.phone == phone:
+            fields["phone"] = N_("This phone number is already registered.")
     if fields:
         raise ValidationFailed(fields)
     user = User(
-        username=username,
-        email=normal_email,
-        phone=phone or None,
-        display_name=display_name,
-        password_hash=await passwords.hash(password),
+        username=data.username,
+        email=email,
+        phone=phone,
+        display_name=data.display_name or data.username,
+        password_hash=await passwords.hash(data.password),
         created_at=now,
         updated_at=now,
     )
@@ -130,156 +76,71 @@ async def register_user(
     return user
 
 
-LOCK_STEPS = 8  # lockouts double up to base * 2**7 (capped at an hour)
-MAX_IDENTIFIER = 254
-
-
-async def _throttle_rows(db: AsyncSession, keys: list[str]) -> list[LoginThrottle]:
-    rows = await db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
-    return list(rows)
-
-
-async def _refuse_if_locked(db: AsyncSession, keys: list[str], now: datetime) -> None:
-    for row in await _throttle_rows(db, keys):
-        if row.locked_until is not None and row.locked_until > now:
-            retry = int((row.locked_until - now).total_seconds()) + 1
-            raise RateLimited("Too many failed sign-ins; try again later.", retry_after=retry)
-
-
-async def reserve_login_attempt(
-    db: AsyncSession, *, keys: list[str], policy: ThrottlePolicy, now: datetime
-) -> None:
-    """Count this attempt against every key before the password is checked.
-
-    Each key is one conditional UPDATE that only matches while the key is not locked, so
-    concurrent guesses serialise on the row and none slips past the limit; the attempt that
-    reaches the limit also starts the (doubling) lockout. The caller commits right after,
-    before the slow password check, and refunds the attempt on success.
-    """
-    insert = upsert_insert(db)
-    t = LoginThrottle
-    stamp = UTCDateTime()
-    fresh = t.window_started_at < literal(now - policy.window, stamp)
-    count = case((fresh, 1), else_=t.failures + 1)
-    for key in keys:
-        limit = policy.limit_for(key)
-        await db.execute(
-            insert(t)
-            .values(key=key, failures=0, window_started_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])
+async def find_by_identifier(db: AsyncSession, identifier: str) -> User | None:
+    """The active user whose user name, email or phone this is."""
+    if not identifier or len(identifier) > IDENTIFIER_MAX:
+        return None
+    return await db.scalar(
+        select(User).where(
+            or_(
+                func.lower(User.username) == identifier.lower(),
+                User.email == identifier.lower(),
+                User.phone == identifier,
+            ),
+            User.is_active.is_(True),
         )
-        steps = [
-            (count == limit + n, literal(now + min(policy.lockout_base * 2**n, _HOUR), stamp))
-            for n in range(LOCK_STEPS)
-        ]
-        lock = case(
-            *steps,
-            (count > limit + LOCK_STEPS - 1, literal(now + _HOUR, stamp)),
-            else_=literal(None, stamp),
-        )
-        counted = await db.execute(
-            update(t)
-            .where(t.key == key, or_(t.locked_until.is_(None), t.locked_until <= now))
-            .values(
-                failures=count,
-                window_started_at=case((fresh, literal(now, stamp)), else_=t.window_started_at),
-                locked_until=lock,
-            )
-            .returning(t.failures)
-        )
-        if counted.first() is None:
-            await _refuse_if_locked(db, [key], now)
-    # Now and then, forget keys whose window and lock are over.
-    if random.random() < 0.01:  # noqa: S311 - housekeeping odds, not a secret
-        await db.execute(
-            delete(t).where(
-                t.window_started_at < now - policy.window,
-                or_(t.locked_until.is_(None), t.locked_until < now),
-            )
-        )
-
-
-async def _refund_attempt(db: AsyncSession, *, keys: list[str], policy: ThrottlePolicy) -> None:
-    """After a good password: the account's keys start over, the address gets its try back."""
-    account_keys = [k for k in keys if not k.startswith("ip:")]
-    await db.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(account_keys)))
-    t = LoginThrottle
-    for key in keys:
-        if key.startswith("ip:"):
-            await db.execute(
-                update(t)
-                .where(t.key == key, t.failures > 0)
-                .values(
-                    failures=t.failures - 1,
-                    locked_until=case(
-                        (t.failures - 1 < policy.limit_for(key), None), else_=t.locked_until
-                    ),
-                )
-            )
+    )
 
 
 async def authenticate(
-    db: AsyncSession,
-    *,
-    passwords: Passwords,
-    identifier: str,
-    password: str,
-    client: str,
-    policy: ThrottlePolicy,
-    now: datetime,
-    commit_attempt: Callable[[], Awaitable[None]],
+    db: AsyncSession, *, guard: Guard, identifier: str, password: str, now: datetime
 ) -> User:
     """The user whose name, email or phone and password match.
 
-    Every attempt counts against the typed name, the account and the client address, and is
-    committed (`commit_attempt`) before the password is checked; a success refunds it.
+    Every attempt counts against the typed name (or the account it names) and the client
+    address before the password is checked; a success refunds it. Unknown names cost the same
+    time as known ones.
     """
-    identifier = identifier.strip()[: MAX_IDENTIFIER + 1]
-    user = None
-    if len(identifier) <= MAX_IDENTIFIER:
-        user = await db.scalar(
-            select(User).where(
-                or_(
-                    func.lower(User.username) == identifier.lower(),
-                    User.email == identifier.lower(),
-                    User.phone == identifier,
-                ),
-                User.is_active.is_(True),
-            )
-        )
+    user = await find_by_identifier(db, identifier)
     # The account is a key of its own: its user name, email and phone share one count.
-    keys = [f"user:{user.id}" if user else f"id:{identifier.lower()}", f"ip:{client}"]
-    await reserve_login_attempt(db, keys=keys, policy=policy, now=now)
-    await commit_attempt()
+    account = f"user:{user.id}" if user else f"id:{identifier.lower()[: IDENTIFIER_MAX + 1]}"
+    keys = [account, guard.client_key]
+    await guard.throttle.reserve(keys, now=now)
     if user is None:
-        await passwords.burn(password)
-        raise InvalidCredentials("The sign-in name or password is wrong.")
-    if not await passwords.verify(user.password_hash, password):
-        raise InvalidCredentials("The sign-in name or password is wrong.")
-    await _refund_attempt(db, keys=keys, policy=policy)
+        await guard.passwords.burn(password)
+        raise InvalidCredentials(WRONG_CREDENTIALS)
+    if not await guard.passwords.verify(user.password_hash, password):
+        raise InvalidCredentials(WRONG_CREDENTIALS)
+    await guard.throttle.refund(keys)
+    if guard.passwords.needs_rehash(user.password_hash):
+        # Parameters were raised since this hash was made: store one made with today's.
+        user.password_hash = await guard.passwords.hash(password)
+        await db.flush()
     return user
 
 
 async def change_password(
     db: AsyncSession,
     *,
-    passwords: Passwords,
+    guard: Guard,
     user: User,
     current: str,
     new: str,
     keep_session_id: uuid.UUID | None,
+    now: datetime,
 ) -> None:
     """Set a new password, end every other browser session and revoke every API token.
 
-    Whoever knew the old password may have signed in or made tokens with it.
+    A wrong current password counts like a failed sign-in (whoever holds a session could
+    otherwise guess it without limit). Whoever knew the old password may have signed in or
+    made tokens with it, hence the rest.
     """
-    fields: dict[str, str] = {}
-    if not await passwords.verify(user.password_hash, current):
-        fields["current_password"] = "The current password is wrong."
-    _check_password(new, fields, "new_password")
-    if fields:
-        raise ValidationFailed(fields)
-    user.password_hash = await passwords.hash(new)
+    keys = [f"user:{user.id}", guard.client_key]
+    await guard.throttle.reserve(keys, now=now)
+    if not await guard.passwords.verify(user.password_hash, current):
+        raise ValidationFailed({"current_password": N_("The current password is wrong.")})
+    await guard.throttle.refund(keys)
+    user.password_hash = await guard.passwords.hash(new)
     stmt = delete(WebSession).where(WebSession.user_id == user.id)
     if keep_session_id is not None:
         stmt = stmt.where(WebSession.id != keep_session_id)
@@ -287,7 +148,7 @@ async def change_password(
     await db.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=now)
     )
     await db.flush()
 
@@ -330,9 +191,6 @@ async def create_api_token(
     db: AsyncSession, *, user: User, name: str, ttl: timedelta | None, now: datetime
 ) -> tuple[ApiToken, str]:
     """A personal API token; the plaintext is returned once and never stored."""
-    name = name.strip()
-    if not 1 <= len(name) <= 64:
-        raise ValidationFailed({"name": "Give the token a name of 1–64 characters."})
     token = new_token(API_TOKEN_PREFIX)
     row = ApiToken(
         token_digest=token_digest(token),
@@ -347,7 +205,11 @@ async def create_api_token(
     return row, token
 
 
+LAST_USED_PRECISION = timedelta(minutes=5)  # fewer writes: "last used" to the nearest 5 min
+
+
 async def resolve_api_token(db: AsyncSession, *, token: str, now: datetime) -> User | None:
+    """The user behind a live API token, noting when it was used (saved with the request)."""
     row = (
         await db.execute(
             select(ApiToken, User)
@@ -363,7 +225,7 @@ async def resolve_api_token(db: AsyncSession, *, token: str, now: datetime) -> U
     if row is None:
         return None
     api_token, user = row
-    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
+    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
         api_token.last_used_at = now
     return user
 
@@ -387,7 +249,7 @@ async def revoke_api_token(
         .values(revoked_at=now)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound("No such token.")
+        raise NotFound(N_("No such token."))
 
 
 async def become_merchant(db: AsyncSession, *, user: User) -> User:
@@ -395,152 +257,3 @@ async def become_merchant(db: AsyncSession, *, user: User) -> User:
     user.is_merchant = True
     await db.flush()
     return user
-
-
-# Enterprises -----------------------------------------------------------------------------
-
-
-async def create_org(db: AsyncSession, *, user: User, name: str, now: datetime) -> Organization:
-    """Create an enterprise with the creator as its first admin."""
-    name = name.strip()
-    if not 2 <= len(name) <= 100:
-        raise ValidationFailed({"name": "Use 2–100 characters."})
-    if await db.scalar(select(Organization.id).where(Organization.name == name)):
-        raise ValidationFailed({"name": "An enterprise with this name exists."})
-    org = Organization(name=name, created_by_id=user.id, created_at=now, updated_at=now)
-    db.add(org)
-    await db.flush()
-    db.add(
-        OrgMember(
-            org_id=org.id, user_id=user.id, role=OrgRole.ADMIN, joined_at=now, accepted_at=now
-        )
-    )
-    await db.flush()
-    return org
-
-
-def accepted_orgs_of(user_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    """The ids of the enterprises a user is staff of (invitations accepted)."""
-    return select(OrgMember.org_id).where(
-        OrgMember.user_id == user_id, OrgMember.accepted_at.is_not(None)
-    )
-
-
-async def list_memberships(
-    db: AsyncSession, *, user: User, accepted: bool = True
-) -> list[tuple[Organization, OrgMember]]:
-    """The user's enterprises, or (accepted=False) the invitations waiting for an answer."""
-    state = OrgMember.accepted_at.is_not(None) if accepted else OrgMember.accepted_at.is_(None)
-    rows = await db.execute(
-        select(Organization, OrgMember)
-        .join(OrgMember, OrgMember.org_id == Organization.id)
-        .where(OrgMember.user_id == user.id, state)
-        .order_by(OrgMember.joined_at)
-    )
-    return [(org, member) for org, member in rows]
-
-
-async def get_membership(
-    db: AsyncSession, *, user: User, org_id: uuid.UUID
-) -> tuple[Organization, OrgMember]:
-    """The org and the user's place in it; not (yet) a member means not found."""
-    row = (
-        await db.execute(
-            select(Organization, OrgMember)
-            .join(OrgMember, OrgMember.org_id == Organization.id)
-            .where(
-                Organization.id == org_id,
-                OrgMember.user_id == user.id,
-                OrgMember.accepted_at.is_not(None),
-            )
-        )
-    ).first()
-    if row is None:
-        raise NotFound("No such enterprise.")
-    return row[0], row[1]
-
-
-async def answer_invitation(
-    db: AsyncSession, *, user: User, org_id: uuid.UUID, accept: bool, now: datetime
-) -> None:
-    """Join the enterprise that invited the user, or decline (the invitation goes away)."""
-    member = await db.get(OrgMember, (org_id, user.id))
-    if member is None or member.accepted:
-        raise NotFound("No such invitation.")
-    if accept:
-        member.accepted_at = now
-    else:
-        await db.delete(member)
-    await db.flush()
-
-
-async def require_org_admin(db: AsyncSession, *, user: User, org_id: uuid.UUID) -> Organization:
-    org, member = await get_membership(db, user=user, org_id=org_id)
-    if member.role != OrgRole.ADMIN:
-        raise Forbidden("Only an enterprise admin can do this.")
-    return org
-
-
-async def list_org_members(
-    db: AsyncSession, *, user: User, org_id: uuid.UUID
-) -> list[tuple[User, OrgMember]]:
-    await get_membership(db, user=user, org_id=org_id)
-    rows = await db.execute(
-        select(User, OrgMember)
-        .join(OrgMember, OrgMember.user_id == User.id)
-        .where(OrgMember.org_id == org_id)
-        .order_by(OrgMember.joined_at)
-    )
-    return [(u, m) for u, m in rows]
-
-
-async def add_org_member(
-    db: AsyncSession,
-    *,
-    actor: User,
-    org_id: uuid.UUID,
-    username: str,
-    role: str,
-    now: datetime,
-) -> OrgMember:
-    """Invite an existing user as staff (admin only); they join when they accept.
-
-    Inviting someone twice changes nothing.
-    """
-    await require_org_admin(db, user=actor, org_id=org_id)
-    if role not in OrgRole.__members__.values():
-        raise ValidationFailed({"role": "Choose admin or member."})
-    target = await db.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    if target is None:
-        raise ValidationFailed({"username": "No user with this name."})
-    existing = await db.get(OrgMember, (org_id, target.id))
-    if existing is not None:
-        return existing
-    member = OrgMember(org_id=org_id, user_id=target.id, role=role, joined_at=now)
-    db.add(member)
-    await db.flush()
-    return member
-
-
-async def remove_org_member(
-    db: AsyncSession, *, actor: User, org_id: uuid.UUID, user_id: uuid.UUID
-) -> None:
-    """Remove staff (admin only); the last admin cannot leave the enterprise headless."""
-    await require_org_admin(db, user=actor, org_id=org_id)
-    # Two admins removing each other at once must not both see "another admin remains".
-    await db.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
-    member = await db.get(OrgMember, (org_id, user_id))
-    if member is None:
-        raise NotFound("No such member.")
-    if member.role == OrgRole.ADMIN and member.accepted:
-        admins = await db.scalar(
-            select(func.count()).where(
-                OrgMember.org_id == org_id,
-                OrgMember.role == OrgRole.ADMIN,
-                OrgMember.accepted_at.is_not(None),
-            )
-        )
-        if admins == 1:
-            raise Conflict("An enterprise needs at least one admin.")
-    await db.delete(member)
-    await db.flush()

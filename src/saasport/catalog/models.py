@@ -18,7 +18,8 @@ class ListingState(enum.StrEnum):
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     PUBLISHED = "published"
-    UNPUBLISHED = "unpublished"
+    UNPUBLISHED = "unpublished"  # by its merchant: can be published again
+    SUSPENDED = "suspended"  # taken down by an operator: back to draft and review to return
     DELETED = "deleted"
 
 
@@ -42,7 +43,12 @@ class Listing(UUIDPrimaryKey, Timestamps, Base):
     app_id: Mapped[str] = mapped_column(String(32), unique=True)
     secret_encrypted: Mapped[str] = mapped_column(String(200))  # read back for HMAC checks
     secret_digest: Mapped[bytes] = mapped_column(LargeBinary(32))  # matched in SQL on redemption
-    secret_rotated_at: Mapped[datetime]
+    secret_rotated_at: Mapped[datetime]  # when the current secret was made
+    # The secret before the last rotation keeps working until `previous_secret_expires_at`, so
+    # a merchant can roll the new one out to every server of its app without downtime.
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    previous_secret_expires_at: Mapped[datetime | None]
 
     name: Mapped[str] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(String(30), default="")

@@ -1,46 +1,103 @@
-"""Native API shapes for listings and the catalog."""
+"""Listing inputs (one definition for the API and the editor form) and the native API's answers."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from saasport.catalog.models import Listing
+from saasport.catalog.models import Listing, ListingState
+from saasport.core import rules
+from saasport.core.inputs import Line, Paragraphs
+from saasport.core.messages import N_
+from saasport.core.urls import UrlRefused, normalise_entry_url, normalise_link
+
+Category = Literal["hpc", "ai", "cae", "bio", "materials", "data", "devtools", "other"]
+Permission = Literal["profile", "email", "phone", "enterprise"]
+CATEGORIES: tuple[Category, ...] = Category.__args__  # type: ignore[attr-defined]
+PERMISSIONS: tuple[Permission, ...] = Permission.__args__  # type: ignore[attr-defined]
+SUMMARY_MAX = 30
+TEXT_MAX = 20_000
+URL_MAX = 500
+
+
+def _entry_url(value: str) -> str:
+    if not value:
+        return value
+    try:
+        return normalise_entry_url(value, dev_mode=rules.current().dev_mode, max_length=URL_MAX)
+    except UrlRefused as refused:
+        raise ValueError(refused.message) from None
+
+
+def _link(value: str) -> str:
+    if not value:
+        return value
+    try:
+        return normalise_link(value, max_length=URL_MAX)
+    except UrlRefused as refused:
+        raise ValueError(refused.message) from None
+
+
+def _dialect(value: str) -> str:
+    if value not in rules.current().dialects:
+        raise ValueError(N_("Choose a supported dialect."))
+    return value
+
+
+def _permissions(value: list[Permission]) -> list[Permission]:
+    """The set asked for, in a fixed order; the user's identity is the minimum of mode 1."""
+    asked = set(value) | {"profile"}
+    return [p for p in PERMISSIONS if p in asked]
+
+
+EntryUrl = Annotated[Line, Field(max_length=URL_MAX * 2), AfterValidator(_entry_url)]
+Link = Annotated[Line, Field(max_length=URL_MAX * 2), AfterValidator(_link)]
+DialectName = Annotated[Line, Field(max_length=16), AfterValidator(_dialect)]
+Text = Annotated[Paragraphs, Field(max_length=TEXT_MAX)]
 
 
 class ListingFields(BaseModel):
-    """Editable fields; on update, only those sent change."""
+    """A listing's editable fields. On update only those sent change (`model_fields_set`)."""
 
-    name: str | None = Field(default=None, max_length=200)
-    summary: str | None = Field(default=None, max_length=200)
-    description_md: str | None = Field(default=None, max_length=50000)
-    category: str | None = Field(default=None, max_length=64)
-    website: str | None = Field(default=None, max_length=1000)
-    guide_md: str | None = Field(default=None, max_length=50000)
-    guide_url: str | None = Field(default=None, max_length=1000)
-    terms_md: str | None = Field(default=None, max_length=50000)
-    terms_url: str | None = Field(default=None, max_length=1000)
-    entry_url: str | None = Field(default=None, max_length=1000)
-    integration_mode: int | None = None
-    dialect: str | None = Field(default=None, max_length=32)
-    permissions: list[str] | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[Line, Field(min_length=1, max_length=64)] = ""
+    summary: Annotated[Line, Field(max_length=SUMMARY_MAX)] = ""
+    description_md: Text = ""
+    category: Category = "other"
+    website: Link = ""
+    guide_md: Text = ""
+    guide_url: Link = ""
+    terms_md: Text = ""
+    terms_url: Link = ""
+    entry_url: EntryUrl = Field(
+        default="",
+        description="Where users land after Use (HTTPS); the jump token is added to its query.",
+    )
+    integration_mode: Annotated[int, Field(ge=1, le=3)] = Field(
+        default=1, description="1 identity, 2 identity and billing, 3 identity, billing, tasks."
+    )
+    dialect: DialectName = Field(default="native", description="The wire protocol it speaks.")
+    permissions: Annotated[list[Permission], Field(max_length=8), AfterValidator(_permissions)] = (
+        Field(default_factory=lambda: list(PERMISSIONS))
+    )
 
 
 class ListingCreate(ListingFields):
-    name: str = Field(max_length=200)
+    name: Annotated[Line, Field(min_length=1, max_length=64)]
 
 
 class ListingOut(BaseModel):
     id: uuid.UUID
     app_id: str
-    state: str
+    state: ListingState
     name: str
     summary: str
     description_md: str
-    category: str
+    category: Category
     website: str
     guide_md: str
     guide_url: str
@@ -49,18 +106,23 @@ class ListingOut(BaseModel):
     entry_url: str
     integration_mode: int
     dialect: str
-    permissions: list[str]
+    permissions: list[Permission]
     icon_url: str | None
     screenshot_urls: list[str]
     secret_rotated_at: datetime
+    previous_secret_expires_at: datetime | None = Field(
+        description="Until then the secret before the last rotation still works."
+    )
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
 
     @classmethod
-    def of(cls, listing: Listing) -> ListingOut:
+    def of(cls, listing: Listing, *, now: datetime) -> ListingOut:
+        previous = listing.previous_secret_expires_at
         return cls(
-            **{k: getattr(listing, k) for k in cls.model_fields if hasattr(listing, k)},
+            **{k: getattr(listing, k) for k in cls.model_fields if hasattr(listing, k)}
+            | {"previous_secret_expires_at": previous if previous and previous > now else None},
             icon_url=media_url(listing.icon_id),
             screenshot_urls=[media_url(s.media_id) or "" for s in listing.screenshots],
         )
@@ -70,25 +132,39 @@ class ListingCreated(ListingOut):
     app_secret: str = Field(description="Shown once. Store it in the merchant app's settings.")
 
 
+class RotateIn(BaseModel):
+    revoke_previous_now: bool = Field(
+        default=False,
+        description="Stop the current secret at once instead of keeping it for the overlap.",
+    )
+
+
 class CredentialsOut(BaseModel):
     app_id: str
     app_secret: str = Field(description="Shown once.")
     rotated_at: datetime
+    previous_secret_expires_at: datetime | None = Field(
+        description="The secret before this one keeps working until then (null: not at all)."
+    )
+
+
+ListingAction = Literal[
+    "test_open",
+    "close_test",
+    "submit",
+    "withdraw",
+    "approve",
+    "reject",
+    "publish",
+    "unpublish",
+    "take_down",
+    "revise",
+]
 
 
 class ActionIn(BaseModel):
-    action: Literal[
-        "test_open",
-        "close_test",
-        "submit",
-        "withdraw",
-        "approve",
-        "reject",
-        "publish",
-        "unpublish",
-        "revise",
-    ]
-    reason: str = Field(default="", max_length=2000)
+    action: ListingAction
+    reason: Annotated[Paragraphs, Field(max_length=2000)] = ""
 
 
 class EventOut(BaseModel):
@@ -104,7 +180,7 @@ class CatalogItem(BaseModel):
     id: uuid.UUID
     name: str
     summary: str
-    category: str
+    category: Category
     icon_url: str | None
 
     @classmethod
@@ -113,7 +189,7 @@ class CatalogItem(BaseModel):
             id=listing.id,
             name=listing.name,
             summary=listing.summary,
-            category=listing.category,
+            category=listing.category,  # type: ignore[arg-type]
             icon_url=media_url(listing.icon_id),
         )
 
@@ -133,7 +209,7 @@ class CatalogDetail(CatalogItem):
     terms_md: str
     terms_url: str
     integration_mode: int
-    permissions: list[str]
+    permissions: list[Permission]
     screenshot_urls: list[str]
     published_at: datetime | None
 
@@ -148,7 +224,7 @@ class CatalogDetail(CatalogItem):
             terms_md=listing.terms_md,
             terms_url=listing.terms_url,
             integration_mode=listing.integration_mode,
-            permissions=listing.permissions,
+            permissions=listing.permissions,  # type: ignore[arg-type]
             screenshot_urls=[media_url(s.media_id) or "" for s in listing.screenshots],
             published_at=listing.published_at,
         )

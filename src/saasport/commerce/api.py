@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from saasport.catalog.schemas import CatalogItem
 from saasport.commerce import service
+from saasport.commerce.schemas import EntitlementOut, TrialIn
 from saasport.deps import ApiUser, DbSession, PlatformDep
+from saasport.web.errors import errors
+from saasport.web.routing import UnitOfWorkRoute
 
-router = APIRouter(prefix="/api/v1", tags=["entitlements"])
-
-
-class TrialIn(BaseModel):
-    org_id: uuid.UUID | None = None
-
-
-class EntitlementOut(BaseModel):
-    id: uuid.UUID
-    kind: str
-    listing: CatalogItem
-    org_id: uuid.UUID | None
-    org_name: str | None
-    created_at: datetime
-    expires_at: datetime | None
+router = APIRouter(prefix="/api/v1", tags=["entitlements"], route_class=UnitOfWorkRoute)
 
 
 def _out(held: service.HeldApp) -> EntitlementOut:
     return EntitlementOut(
         id=held.entitlement.id,
-        kind=held.entitlement.kind,
+        kind=held.entitlement.kind,  # type: ignore[arg-type]
         listing=CatalogItem.of(held.listing),
         org_id=held.org.id if held.org else None,
         org_name=held.org.name if held.org else None,
@@ -46,6 +33,7 @@ def _out(held: service.HeldApp) -> EntitlementOut:
     operation_id="takeTrial",
     response_model=EntitlementOut,
     status_code=201,
+    responses=errors(403, 404),
 )
 async def take_trial(
     listing_id: uuid.UUID, body: TrialIn, user: ApiUser, db: DbSession, platform: PlatformDep
@@ -55,9 +43,7 @@ async def take_trial(
     entitlement = await service.take_trial(
         db, user=user, listing_id=listing_id, org_id=body.org_id, now=now
     )
-    held = await service.get_held_app(db, user=user, entitlement_id=entitlement.id, now=now)
-    await db.commit()
-    return _out(held)
+    return _out(await service.get_held_app(db, user=user, entitlement_id=entitlement.id, now=now))
 
 
 @router.get("/entitlements", operation_id="listEntitlements", response_model=list[EntitlementOut])

@@ -1,27 +1,80 @@
-"""Pages: "My applications", taking a free trial, and "Use" (the jump into the app)."""
+"""Pages: the storefront (browse, an application's page), "My applications", free trials."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
+from saasport.accounts.orgs import list_memberships
+from saasport.catalog import storefront
+from saasport.catalog.schemas import CATEGORIES
 from saasport.commerce import service
-from saasport.core.errors import NotFound
-from saasport.deps import DbSession, PageUser, PlatformDep
-from saasport.sso import service as sso
-from saasport.web.forms import Form, PagesDep, field, redirect
+from saasport.commerce.schemas import TrialIn
+from saasport.core.errors import NotFound, ValidationFailed
+from saasport.core.inputs import Line, PageNumber
+from saasport.core.messages import N_
+from saasport.deps import DbSession, MaybePageUser, PageUser, PlatformDep
+from saasport.web.forms import Form, PagesDep, parse_form, redirect
+from saasport.web.routing import PageRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+PER_PAGE = 24
 
 
-def _jump(url: str) -> Response:
-    # The token rides in the URL; keep it out of Referer headers and caches.
-    return RedirectResponse(
-        url,
-        status_code=303,
-        headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
+@router.get("/", response_class=HTMLResponse)
+async def storefront_page(
+    request: Request,
+    db: DbSession,
+    pages: PagesDep,
+    user: MaybePageUser,
+    q: Annotated[Line, Query(max_length=100)] = "",
+    category: Annotated[Line, Query(max_length=32)] = "",
+    page: Annotated[PageNumber, Query()] = 1,
+) -> Response:
+    category = category if category in CATEGORIES else ""
+    items, total = await storefront.browse_catalog(
+        db, query=q, category=category, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+    )
+    return pages.render(
+        request,
+        "commerce/storefront.html",
+        items=items,
+        total=total,
+        q=q,
+        category=category,
+        categories=CATEGORIES,
+        page=page,
+        pages_total=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+    )
+
+
+@router.get("/apps/{listing_id}", response_class=HTMLResponse)
+async def app_detail(
+    listing_id: uuid.UUID,
+    request: Request,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: MaybePageUser,
+) -> Response:
+    listing = await storefront.get_published(db, listing_id=listing_id)
+    held = None
+    admin_orgs = []
+    if user is not None:
+        held = next(
+            (
+                h
+                for h in await service.held_apps(db, user=user, now=platform.clock())
+                if h.listing.id == listing.id and h.org is None
+            ),
+            None,
+        )
+        admin_orgs = [org for org, m in await list_memberships(db, user=user) if m.role == "admin"]
+    return pages.render(
+        request, "commerce/detail.html", listing=listing, held=held, admin_orgs=admin_orgs
     )
 
 
@@ -38,41 +91,10 @@ async def take_trial(
     listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
 ) -> Response:
     try:
-        org_id = uuid.UUID(field(form, "org_id")) if field(form, "org_id") else None
-    except ValueError:
-        raise NotFound("No such enterprise.") from None
+        body = parse_form(form, TrialIn)
+    except ValidationFailed:
+        raise NotFound(N_("No such enterprise.")) from None
     await service.take_trial(
-        db, user=user, listing_id=listing_id, org_id=org_id, now=platform.clock()
+        db, user=user, listing_id=listing_id, org_id=body.org_id, now=platform.clock()
     )
-    await db.commit()
     return redirect("/console/apps", flash="trial_started")
-
-
-@router.post("/console/apps/{entitlement_id}/launch")
-async def launch(
-    entitlement_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
-) -> Response:
-    url = await sso.launch(
-        db,
-        user=user,
-        entitlement_id=entitlement_id,
-        ttl=platform.settings.jump_token_ttl,
-        now=platform.clock(),
-    )
-    await db.commit()
-    return _jump(url)
-
-
-@router.post("/merchant/listings/{listing_id}/launch")
-async def launch_own(
-    listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
-) -> Response:
-    url = await sso.launch_as_owner(
-        db,
-        owner=user,
-        listing_id=listing_id,
-        ttl=platform.settings.jump_token_ttl,
-        now=platform.clock(),
-    )
-    await db.commit()
-    return _jump(url)

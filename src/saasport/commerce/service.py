@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import Organization, User
-from saasport.accounts.service import accepted_orgs_of, require_org_admin
+from saasport.accounts.orgs import accepted_orgs_of, require_org_admin
 from saasport.catalog.models import Listing, ListingState
-from saasport.catalog.service import get_published
+from saasport.catalog.storefront import get_published
 from saasport.commerce.models import Entitlement, EntitlementKind
 from saasport.core.errors import NotFound
+from saasport.core.messages import N_
 from saasport.db.session import upsert_insert
 
 
@@ -65,7 +67,24 @@ async def take_trial(
     return entitlement
 
 
-def _held_query(user: User, now: datetime):  # type: ignore[no-untyped-def]
+def _live(now: datetime) -> list[Any]:
+    return [
+        Entitlement.revoked_at.is_(None),
+        or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now),
+    ]
+
+
+async def active_holders(db: AsyncSession, *, listing_id: uuid.UUID, now: datetime) -> int:
+    """How many users or enterprises hold the listing right now."""
+    count = await db.scalar(
+        select(func.count())
+        .select_from(Entitlement)
+        .where(Entitlement.listing_id == listing_id, *_live(now))
+    )
+    return int(count or 0)
+
+
+def _held_query(user: User, now: datetime) -> Select[Entitlement, Listing, Organization]:
     org_ids = accepted_orgs_of(user.id)
     return (
         select(Entitlement, Listing, Organization)
@@ -74,8 +93,7 @@ def _held_query(user: User, now: datetime):  # type: ignore[no-untyped-def]
         .where(
             or_(Entitlement.user_id == user.id, Entitlement.org_id.in_(org_ids)),
             Listing.state == ListingState.PUBLISHED,
-            Entitlement.revoked_at.is_(None),
-            or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > now),
+            *_live(now),
         )
     )
 
@@ -92,5 +110,5 @@ async def get_held_app(
     """One entitlement the user can use; anyone else's is not found."""
     row = (await db.execute(_held_query(user, now).where(Entitlement.id == entitlement_id))).first()
     if row is None:
-        raise NotFound("No such application in your list.")
+        raise NotFound(N_("No such application in your list."))
     return HeldApp(row[0], row[1], row[2])

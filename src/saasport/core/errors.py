@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from saasport.core.messages import N_
+
 
 class DomainError(Exception):
     """A refusal the caller can act on. `code` is stable and documented."""
@@ -51,27 +53,12 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
     status = 422
 
-    def __init__(self, fields: dict[str, str], message: str = "Some fields are invalid.") -> None:
+    def __init__(
+        self, fields: dict[str, str], message: str = N_("Some fields are invalid.")
+    ) -> None:
         super().__init__(message)
         self.fields = fields
 
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
-
-
-class Msg(str):
-    """A message with parameters: reads as its English text, translates by its template.
-
-    `Msg("At most %(n)d characters.", n=30)` is the string "At most 30 characters."; pages
-    translate the template and fill in the same parameters.
-    """
-
-    template: str
-    params: dict[str, object]
-
-    def __new__(cls, template: str, **params: object) -> Msg:
-        message = super().__new__(cls, template % params)
-        message.template = template
-        message.params = params
-        return message

@@ -2,7 +2,9 @@
 
 from saasport.accounts.models import (
     ApiToken,
+    EmailVerification,
     LoginThrottle,
+    Notification,
     Organization,
     OrgMember,
     User,
@@ -17,6 +19,7 @@ __all__ = [
     "AccessToken",
     "ApiToken",
     "Base",
+    "EmailVerification",
     "Entitlement",
     "JumpToken",
     "Listing",
@@ -24,6 +27,7 @@ __all__ = [
     "ListingScreenshot",
     "LoginThrottle",
     "Media",
+    "Notification",
     "OrgMember",
     "Organization",
     "User",

@@ -1,24 +1,16 @@
-"""Dialects: the wire protocols a listing can speak. Each one only translates to core services.
+"""Dialects: the wire protocols a listing can speak. Each only translates to core services.
 
-Adding a dialect: describe it here (how the browser carries the jump token), then mount its
-routes in `saasport.app.create_app`. Example::
-
-    DIALECTS["acme"] = Dialect(name="acme", jump_param="ticket", label="ACME Cloud")
+Every dialect is one package here that declares one `saasport.core.dialects.Dialect` as
+`DIALECT`; `builtin()` is the registry a platform speaks by default. `docs/adding-a-dialect.md`
+is the checklist for a new one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from saasport.core.dialects import DialectRegistry
+from saasport.dialects import native, scnet
 
 
-@dataclass(frozen=True)
-class Dialect:
-    name: str
-    jump_param: str  # the query parameter the entry URL receives the jump token in
-    label: str
-
-
-DIALECTS: dict[str, Dialect] = {
-    "native": Dialect(name="native", jump_param="jump_token", label="saasport native (REST v1)"),
-    "scnet": Dialect(name="scnet", jump_param="token", label="SCNet / AC OpenAPI"),
-}
+def builtin() -> DialectRegistry:
+    """The dialects saasport ships, in the order their routes are matched."""
+    return DialectRegistry([scnet.DIALECT, native.DIALECT])

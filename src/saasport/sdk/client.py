@@ -1,18 +1,51 @@
-"""Jump-token redemption clients for each dialect, sync and async, over one request builder."""
+"""Jump-token redemption clients for each dialect, sync and async, over one request builder.
+
+Each client holds one pooled `httpx.Client` (for `redeem`) and one `httpx.AsyncClient` (for
+`aredeem`), both created on first use and reused; close them with `close()` / `aclose()` or a
+`with` / `async with` block. Make one client per platform connection at start-up and share
+it; an async client belongs to the event loop it was first used on.
+"""
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import hmac
 import json
+import re
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, ClassVar, Literal, Self, overload
 
 import httpx
 
+from saasport.sdk.errors import (
+    InvalidClientError,
+    JumpTokenError,
+    PlatformError,
+    PlatformUnavailable,
+)
+
+__all__ = [
+    "CLIENTS",
+    "DEFAULT_TIMEOUT",
+    "InvalidClientError",
+    "JumpTokenError",
+    "NativeClient",
+    "PlatformError",
+    "PlatformUnavailable",
+    "PlatformUser",
+    "RedemptionClient",
+    "ScnetClient",
+    "client_for",
+]
+
 DEFAULT_TIMEOUT = httpx.Timeout(10.0)
+MAX_TOKEN_LENGTH = 512
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -26,24 +59,58 @@ class PlatformUser:
     phone: str | None
     org_id: str | None
     org_name: str | None
-    access_token: str | None
+    access_token: str | None = field(repr=False)  # acts for the user: keep it out of logs
+    email_verified: bool = False
 
 
-class PlatformError(Exception):
-    """The platform refused the call; `code` is the dialect's own code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+CLIENTS: dict[str, type[RedemptionClient]] = {}
+"""Client classes by dialect name; a subclass that sets `dialect` registers itself here."""
 
 
-class JumpTokenError(PlatformError):
-    """The token is unknown, used, expired or malformed: send the user back to the platform."""
+def check_token(token: str) -> None:
+    """Refuse, without a request, a token no platform could have issued."""
+    if not isinstance(token, str) or not token:
+        raise JumpTokenError("token_malformed", "The token is missing.")
+    if len(token) > MAX_TOKEN_LENGTH or not TOKEN_SHAPE.fullmatch(token):
+        raise JumpTokenError("token_malformed", "The token is malformed.")
 
 
-class _Client:
-    dialect = ""
+class RedemptionClient(abc.ABC):
+    """Redeems jump tokens against one platform for one app; subclass it for a new dialect.
+
+    Class attributes: `dialect` (its name in `CLIENTS` and `client_for`), `token_param` (the
+    query parameter in which the user's browser brings the jump token to the app's entry
+    URL) and `path` (the redemption endpoint). A subclass says how to ask and how to read
+    the answer; status >= 500, transport failures and unreadable answers are handled here::
+
+        class AcmeClient(RedemptionClient):
+            dialect = "acme"            # registers it: client_for("acme", ...)
+            token_param = "ticket"
+            path = "/sso/ticket"
+
+            def request_args(self, token: str) -> dict[str, Any]:
+                return {"method": "POST", "url": self.base_url + self.path,
+                        "json": {"ticket": token}, "auth": (self.app_id, self.app_secret)}
+
+            def parse(self, response: httpx.Response) -> PlatformUser:
+                body = response.json()  # ValueError / KeyError / TypeError: PlatformUnavailable
+                if body["error"]:
+                    raise JumpTokenError(body["error"], "refused")
+                return PlatformUser(user_id=body["uid"], ...)
+    """
+
+    dialect: ClassVar[str] = ""
+    token_param: ClassVar[str] = ""
+    path: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("dialect")
+        if not name:
+            return  # an intermediate or customising subclass: leaves the registry alone
+        if name in CLIENTS:
+            raise ValueError(f"dialect {name!r} is already registered by {CLIENTS[name]!r}")
+        CLIENTS[name] = cls
 
     def __init__(
         self,
@@ -51,47 +118,161 @@ class _Client:
         base_url: str,
         app_id: str,
         app_secret: str,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        if httpx.URL(base_url).scheme not in ("http", "https"):
+            raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.app_id = app_id
         self.app_secret = app_secret
         self.timeout = timeout
         self._transport = transport
         self._async_transport = async_transport
+        self._http: httpx.Client | None = None
+        self._ahttp: httpx.AsyncClient | None = None
+        self._lock = threading.Lock()
 
-    def _request(self, token: str) -> dict[str, Any]:
-        raise NotImplementedError  # each dialect builds its own request (abstract)
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.base_url} app_id={self.app_id!r}>"
 
-    def _parse(self, response: httpx.Response) -> PlatformUser:
-        raise NotImplementedError  # each dialect parses its own answer (abstract)
+    @abc.abstractmethod
+    def request_args(self, token: str) -> dict[str, Any]:
+        """Keyword arguments for `httpx.Client.request` that redeem `token`."""
+
+    @abc.abstractmethod
+    def parse(self, response: httpx.Response) -> PlatformUser:
+        """The user in a (status < 500) answer, or raise the `PlatformError` it means."""
+
+    # -- the pooled HTTP clients ---------------------------------------------------------
+
+    def _sync_http(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None or self._http.is_closed:
+                self._http = httpx.Client(timeout=self.timeout, transport=self._transport)
+            return self._http
+
+    def _async_http(self) -> httpx.AsyncClient:
+        if self._ahttp is None or self._ahttp.is_closed:
+            self._ahttp = httpx.AsyncClient(timeout=self.timeout, transport=self._async_transport)
+        return self._ahttp
+
+    def close(self) -> None:
+        """Close the sync connection pool (a later `redeem` opens a new one)."""
+        with self._lock:
+            http, self._http = self._http, None
+        if http is not None:
+            http.close()
+
+    async def aclose(self) -> None:
+        """Close both connection pools (a later call opens a new one)."""
+        ahttp, self._ahttp = self._ahttp, None
+        if ahttp is not None:
+            await ahttp.aclose()
+        self.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    # -- redemption ----------------------------------------------------------------------
 
     def redeem(self, token: str) -> PlatformUser:
         """Spend the jump token and learn who the user is."""
-        with httpx.Client(timeout=self.timeout, transport=self._transport) as http:
-            return self._parse(http.request(**self._request(token)))
+        check_token(token)
+        args = self.request_args(token)
+        try:
+            response = self._sync_http().request(**args)
+        except httpx.RequestError as exc:
+            raise _unavailable(exc) from exc
+        return self._read(response)
 
     async def aredeem(self, token: str) -> PlatformUser:
         """`redeem`, for async apps."""
-        async with httpx.AsyncClient(timeout=self.timeout, transport=self._async_transport) as http:
-            return self._parse(await http.request(**self._request(token)))
+        check_token(token)
+        args = self.request_args(token)
+        try:
+            response = await self._async_http().request(**args)
+        except httpx.RequestError as exc:
+            raise _unavailable(exc) from exc
+        return self._read(response)
+
+    def _read(self, response: httpx.Response) -> PlatformUser:
+        status = response.status_code
+        if status >= 500 or status == 429:
+            raise PlatformUnavailable(
+                f"http_{status}", "The platform is not answering.", http_status=status
+            )
+        try:
+            return self.parse(response)
+        except PlatformError:
+            raise
+        except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not the expected shape
+            raise PlatformUnavailable(
+                "bad_response",
+                f"Unexpected answer (HTTP {status}); check base_url and dialect.",
+                http_status=status,
+            ) from exc
 
 
-class ScnetClient(_Client):
-    """SCNet dialect: `querySimpleUserInfoByToken.action`, signed with the app secret."""
+def _unavailable(exc: httpx.RequestError) -> PlatformUnavailable:
+    if isinstance(exc, httpx.TimeoutException):
+        code = "timeout"
+    elif isinstance(exc, httpx.ConnectError):
+        code = "connect_error"
+    else:
+        code = "transport_error"
+    return PlatformUnavailable(code, f"The platform could not be reached: {exc!r}")
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    body = response.json()
+    if not isinstance(body, dict):
+        raise TypeError("the answer is not a JSON object")
+    return body
+
+
+def _opt_str(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return value is True or value == 1
+
+
+class ScnetClient(RedemptionClient):
+    """SCNet dialect: `querySimpleUserInfoByToken.action`, signed with the app secret.
+
+    The browser brings the jump token in the query parameter `token` (`token_param`).
+    """
 
     dialect = "scnet"
-    path = "/querySimpleUserInfoByToken.action"
     token_param = "token"
+    path = "/querySimpleUserInfoByToken.action"
     TOKEN_CODES = frozenset({"10003", "10004", "10008"})
+    CLIENT_CODES = frozenset({"10009"})
 
     def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.clock = clock
 
-    def _request(self, token: str) -> dict[str, Any]:
+    def request_args(self, token: str) -> dict[str, Any]:
+        """A form POST with `appId`, `timestamp` and the HMAC-SHA256 `signature` headers."""
         timestamp = str(int(self.clock()))
         message = json.dumps(
             {"appId": self.app_id, "timestamp": timestamp, "token": token},
@@ -106,39 +287,46 @@ class ScnetClient(_Client):
             "headers": {"appId": self.app_id, "timestamp": timestamp, "signature": signature},
         }
 
-    def _parse(self, response: httpx.Response) -> PlatformUser:
-        try:
-            body = response.json()
-        except ValueError:
-            raise PlatformError(str(response.status_code), "not a JSON answer") from None
-        code, msg = str(body.get("code", "")), str(body.get("msg", ""))
+    def parse(self, response: httpx.Response) -> PlatformUser:
+        """The `data` of a `code` "0" envelope; 10003/4/8 and 10009 raise their errors."""
+        body = _json_object(response)
+        code, msg = str(body["code"]), str(body.get("msg") or "")
+        status = response.status_code
         if code != "0":
-            error = JumpTokenError if code in self.TOKEN_CODES else PlatformError
-            raise error(code, msg)
+            if code in self.TOKEN_CODES:
+                raise JumpTokenError(code, msg, http_status=status)
+            if code in self.CLIENT_CODES:
+                raise InvalidClientError(code, msg, http_status=status)
+            raise PlatformError(code, msg, http_status=status)
         data = body["data"]
         return PlatformUser(
-            user_id=data["userId"],
-            username=data["userName"],
-            display_name=data.get("realName") or data["userName"],
-            email=data.get("email") or None,
-            phone=data.get("phone") or None,
-            org_id=data.get("orgId"),
-            org_name=data.get("orgName"),
-            access_token=data.get("token"),
+            user_id=str(data["userId"]),
+            username=str(data["userName"]),
+            display_name=str(data.get("realName") or data["userName"]),
+            email=_opt_str(data.get("email")),
+            phone=_opt_str(data.get("phone")),
+            org_id=_opt_str(data.get("orgId")),
+            org_name=_opt_str(data.get("orgName")),
+            access_token=_opt_str(data.get("token")),
+            email_verified=_flag(data.get("emailVerified")),
         )
 
 
-class NativeClient(_Client):
-    """Native dialect: `POST /api/v1/sso/redeem` with HTTP Basic (AppID, secret)."""
+class NativeClient(RedemptionClient):
+    """Native dialect: `POST /api/v1/sso/redeem` with HTTP Basic (AppID, secret).
+
+    The browser brings the jump token in the query parameter `jump_token` (`token_param`).
+    """
 
     dialect = "native"
-    path = "/api/v1/sso/redeem"
     token_param = "jump_token"
+    path = "/api/v1/sso/redeem"
     TOKEN_CODES = frozenset(
         {"token_missing", "token_malformed", "token_invalid", "token_expired", "token_used"}
     )
 
-    def _request(self, token: str) -> dict[str, Any]:
+    def request_args(self, token: str) -> dict[str, Any]:
+        """A JSON POST `{"token": ...}` with HTTP Basic credentials."""
         return {
             "method": "POST",
             "url": self.base_url + self.path,
@@ -146,36 +334,49 @@ class NativeClient(_Client):
             "auth": (self.app_id, self.app_secret),
         }
 
-    def _parse(self, response: httpx.Response) -> PlatformUser:
-        try:
-            body = response.json()
-        except ValueError:
-            raise PlatformError(str(response.status_code), "not a JSON answer") from None
-        if response.status_code != 200:
-            error = body.get("error", {}) if isinstance(body, dict) else {}
-            code = str(error.get("code", response.status_code))
-            cls = JumpTokenError if code in self.TOKEN_CODES else PlatformError
-            raise cls(code, str(error.get("message", "")))
+    def parse(self, response: httpx.Response) -> PlatformUser:
+        """The identity of a 200; `error.code` of any other answer raises its error."""
+        body = _json_object(response)
+        status = response.status_code
+        if status != 200:
+            error = body.get("error")
+            error = error if isinstance(error, dict) else {}
+            code = str(error.get("code") or f"http_{status}")
+            message = str(error.get("message") or "")
+            fields = error.get("fields")
+            if status == 401 or code == "invalid_client":
+                raise InvalidClientError(code, message, http_status=status)
+            if code in self.TOKEN_CODES:
+                raise JumpTokenError(code, message, http_status=status)
+            if status == 422 and isinstance(fields, dict) and "token" in fields:
+                # The platform's request validation refusing the token (e.g. too long):
+                # the same as its own `token_malformed`.
+                raise JumpTokenError("token_malformed", str(fields["token"]), http_status=status)
+            raise PlatformError(code, message, http_status=status)
         user, org = body["user"], body.get("org") or {}
         return PlatformUser(
-            user_id=user["id"],
-            username=user["username"],
-            display_name=user["display_name"],
-            email=user.get("email"),
-            phone=user.get("phone"),
-            org_id=org.get("id"),
-            org_name=org.get("name"),
-            access_token=body.get("access_token"),
+            user_id=str(user["id"]),
+            username=str(user["username"]),
+            display_name=str(user.get("display_name") or user["username"]),
+            email=_opt_str(user.get("email")),
+            phone=_opt_str(user.get("phone")),
+            org_id=_opt_str(org.get("id")),
+            org_name=_opt_str(org.get("name")),
+            access_token=_opt_str(body.get("access_token")),
+            email_verified=_flag(user.get("email_verified")),
         )
 
 
-CLIENTS: dict[str, type[_Client]] = {"scnet": ScnetClient, "native": NativeClient}
-
-
-def client_for(dialect: str, **kwargs: Any) -> ScnetClient | NativeClient:
-    """The redemption client of a dialect (`scnet` or `native`)."""
+@overload
+def client_for(dialect: Literal["scnet"], **kwargs: Any) -> ScnetClient: ...
+@overload
+def client_for(dialect: Literal["native"], **kwargs: Any) -> NativeClient: ...
+@overload
+def client_for(dialect: str, **kwargs: Any) -> RedemptionClient: ...
+def client_for(dialect: str, **kwargs: Any) -> RedemptionClient:
+    """The redemption client of a dialect (`scnet`, `native` or any registered one)."""
     try:
         cls = CLIENTS[dialect]
     except KeyError:
         raise ValueError(f"unknown dialect {dialect!r}; choose from {sorted(CLIENTS)}") from None
-    return cls(**kwargs)  # type: ignore[return-value]
+    return cls(**kwargs)

@@ -1,18 +1,16 @@
 """The web UI's message catalogs: extract, update and check them (a source checkout is needed).
 
-Messages come from two places:
+Messages are found by Babel, by keyword, never by guessing from variable names:
 
-- the templates, where they are wrapped in `_()` / `ngettext()` (babel's Jinja2 extractor,
-  configured by `babel.cfg` at the repository root), and
-- plain English strings in the Python sources that the templates translate at display time
-  with `{{ _(message) }}` / `{{ _(errors[name]) }}`: the messages of `DomainError` subclasses
-  (`NotFound("No such listing.")`, `ValidationFailed({"name": "…"}, "…")`, …), validation
-  messages put into a `fields` / `missing` / `errors` dict, strings returned by `check_*`
-  validators, and the literal `message=` of the error pages in `app.py`. These are found with
-  `ast`; f-strings cannot be looked up in a catalog and are skipped (see `untranslatable`).
+- in the templates, what is wrapped in `_()` / `ngettext()` (Jinja2's extractor);
+- in the Python sources, what is wrapped in `N_("…")` (a fixed message) or
+  `Msg("… %(n)d …", n=…)` (a message with parameters), the markers of
+  `saasport.core.messages`, and the standard gettext keywords. Renaming a variable cannot
+  drop a translation; forgetting the marker is caught by `check()` only for what reaches it.
 
 `scripts/i18n.py` rewrites `locales/messages.pot` and each `locales/<locale>/LC_MESSAGES/
-messages.po` (keeping existing translations); `check()` lists what is missing or fuzzy.
+messages.po` (keeping existing translations); `check()` lists what is missing or fuzzy. The
+mapping of files to extractors is `babel.cfg` at the repository root.
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
@@ -36,24 +34,21 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository (src layout)
 PACKAGE = Path("src") / "saasport"
 LOCALES = PACKAGE / "web" / "locales"
 TRANSLATED_LOCALES = ("zh_CN",)  # "en" is the source language and needs no catalog
+# The markers of saasport.core.messages, beside gettext's own names (which include N_).
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "Msg": None}
 
 HEADER_COMMENT = """\
 # Translations for the saasport web UI.
 # This file is distributed under the same license as the saasport project.
 #"""
 
-# Calls whose literal arguments are messages even though they are not DomainErrors.
-ERROR_PAGE_CALLS = {"render"}  # pages.render(..., message="...") in the error handlers
-JSON_ERROR_CALLS = {"_error_json": 2}  # _error_json(status, code, "message") in app.py
-MESSAGE_DICTS = {"fields", "missing", "errors"}  # fields["name"] = "message"
-CHECK_PREFIX = "check_"  # check_merchant_url(...) returns why a value is refused, or None
 DATE_HEADER = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): [^"]*\\n"\n', re.MULTILINE)
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0 +-]*(?:\d+|\*)?(?:\.\d+)?([diouxXeEfFgGcrsa%])")
 
 
 @dataclass(frozen=True)
 class Found:
-    """A string literal in the sources: a message, or (f-string) one that cannot be."""
+    """A message in the sources, or (see `untranslatable`) a marker around no literal."""
 
     text: str
     path: str
@@ -80,8 +75,8 @@ def _mapping(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str
     return method_map, options_map
 
 
-def _gettext_messages(root: Path) -> Iterator[tuple[str | tuple[str, ...], str, int, list[str]]]:
-    """(message, path, line, comments) for every gettext call that babel.cfg maps."""
+def _messages(root: Path) -> Iterator[tuple[str | tuple[str, ...], str, int, list[str]]]:
+    """(message, path, line, comments) for every marked message that babel.cfg maps."""
     root = root.resolve()
     method_map, options_map = _mapping(root)
     # Walk only the folders a pattern can match, not the whole checkout.
@@ -89,156 +84,50 @@ def _gettext_messages(root: Path) -> Iterator[tuple[str | tuple[str, ...], str, 
 
     def wanted(path: str) -> bool:
         rel = Path(path).relative_to(root).as_posix()
-        if Path(path).name.startswith((".", "_")):
+        if Path(path).name.startswith((".", "_")) and Path(path).name != "__init__.py":
             return False
         return any(p == rel or p.startswith(rel + "/") or rel.startswith(p + "/") for p in prefixes)
 
     for filename, lineno, message, comments, _context in extract_from_dir(
-        root, method_map, options_map, directory_filter=wanted
+        root, method_map, options_map, keywords=KEYWORDS, directory_filter=wanted
     ):
         yield message, Path(filename).as_posix(), lineno, list(comments)
 
 
-def _literals(node: ast.expr | None) -> Iterator[ast.Constant | ast.JoinedStr]:
-    """The string literals `node` may evaluate to (both sides of `a if c else b`)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        yield node
-    elif isinstance(node, ast.JoinedStr):
-        yield node
-    elif isinstance(node, ast.IfExp):
-        yield from _literals(node.body)
-        yield from _literals(node.orelse)
-
-
-def _callee(node: ast.Call) -> str:
-    if isinstance(node.func, ast.Name):
-        return node.func.id
-    if isinstance(node.func, ast.Attribute):
-        return node.func.attr
-    return ""
-
-
-def _subclasses(trees: Iterable[ast.Module], base: str) -> set[str]:
-    """Names of the classes deriving from `base`, directly or not (matched by name)."""
-    bases: dict[str, set[str]] = {}
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                bases.setdefault(node.name, set()).update(
-                    b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
-                )
-    found = {base}
-    while True:
-        more = {name for name, parents in bases.items() if parents & found} - found
-        if not more:
-            return found
-        found |= more
-
-
-class _Collector(ast.NodeVisitor):
-    def __init__(self, errors: set[str], validation: set[str]) -> None:
-        self.errors = errors
-        self.validation = validation
-        self.found: list[ast.Constant | ast.JoinedStr] = []
-        self._functions: list[str] = []
-        self._classes: list[str] = []
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._classes.append(node.name)
-        self.generic_visit(node)
-        self._classes.pop()
-
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        if self._classes and self._classes[-1] in self.errors:
-            # class ValidationFailed: def __init__(self, fields, message="Some fields are invalid.")
-            args = node.args.posonlyargs + node.args.args
-            defaults = dict(
-                zip(args[len(args) - len(node.args.defaults) :], node.args.defaults, strict=True)
-            )
-            defaults |= {
-                a: d
-                for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True)
-                if d is not None
-            }
-            for arg, default in defaults.items():
-                if arg.arg == "message":
-                    self.found.extend(_literals(default))
-        self._functions.append(node.name)
-        self.generic_visit(node)
-        self._functions.pop()
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Call(self, node: ast.Call) -> None:
-        name = _callee(node)
-        if name in self.validation:
-            # ValidationFailed({"field": "message", ...}, "message")
-            if node.args and isinstance(node.args[0], ast.Dict):
-                for value in node.args[0].values:
-                    self.found.extend(_literals(value))
-            for arg in node.args[1:2]:
-                self.found.extend(_literals(arg))
-        elif name in self.errors and node.args:
-            self.found.extend(_literals(node.args[0]))
-        if name in self.errors or name in ERROR_PAGE_CALLS:
-            for keyword in node.keywords:
-                if keyword.arg == "message":
-                    self.found.extend(_literals(keyword.value))
-        if name == "Msg" and node.args:
-            # Msg("At most %(n)d characters.", n=30): the template is the message
-            self.found.extend(_literals(node.args[0]))
-        if name in JSON_ERROR_CALLS and len(node.args) > JSON_ERROR_CALLS[name]:
-            self.found.extend(_literals(node.args[JSON_ERROR_CALLS[name]]))
-        self.generic_visit(node)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        for target in node.targets:
-            if (
-                isinstance(target, ast.Subscript)
-                and isinstance(target.value, ast.Name)
-                and target.value.id in MESSAGE_DICTS
-            ):
-                self.found.extend(_literals(node.value))
-        self.generic_visit(node)
-
-    def visit_Return(self, node: ast.Return) -> None:
-        if self._functions and self._functions[-1].startswith(CHECK_PREFIX):
-            self.found.extend(_literals(node.value))
-        self.generic_visit(node)
-
-
-def _source_literals(root: Path) -> list[Found | tuple[Found]]:
-    """Messages in the Python sources; an f-string comes back wrapped in a 1-tuple."""
-    root = root.resolve()
-    files = sorted(p for p in (root / PACKAGE).rglob("*.py") if "__pycache__" not in p.parts)
-    trees = {p: ast.parse(p.read_text(encoding="utf-8"), filename=str(p)) for p in files}
-    errors = _subclasses(trees.values(), "DomainError")
-    validation = _subclasses(trees.values(), "ValidationFailed")
-    result: list[Found | tuple[Found]] = []
-    for path, tree in trees.items():
-        rel = path.relative_to(root).as_posix()
-        collector = _Collector(errors, validation)
-        collector.visit(tree)
-        for node in collector.found:
-            if isinstance(node, ast.JoinedStr):
-                result.append((Found(ast.unparse(node), rel, node.lineno),))
-            elif isinstance(node.value, str) and node.value.strip():
-                result.append(Found(node.value, rel, node.lineno))
-    return result
-
-
 def source_messages(root: Path = ROOT) -> list[Found]:
-    """Plain messages in src/saasport that the templates translate with `_(message)`."""
-    return [f for f in _source_literals(root) if isinstance(f, Found)]
+    """The messages marked in the Python sources (shown translated with `tr()` / `_()`)."""
+    return [
+        Found(message, path, lineno)
+        for message, path, lineno, _ in _messages(root)
+        if path.endswith(".py") and isinstance(message, str)
+    ]
 
 
 def untranslatable(root: Path = ROOT) -> list[Found]:
-    """f-string messages: shown untranslated, since their text is only known at run time."""
-    return [f[0] for f in _source_literals(root) if isinstance(f, tuple)]
+    """Markers around something other than a string literal (an f-string, a variable): their
+    text is only known at run time, so no catalog can hold it."""
+    found: list[Found] = []
+    root = root.resolve()
+    for path in sorted((root / PACKAGE).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("N_", "Msg")
+                and node.args
+                and not (
+                    isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                )
+                and path.name != "messages.py"
+            ):
+                rel = path.relative_to(root).as_posix()
+                found.append(Found(ast.unparse(node.args[0]), rel, node.lineno))
+    return found
 
 
 def build_template(root: Path = ROOT) -> Catalog:
-    """The POT: template messages first, then the Python sources' messages, in file order."""
+    """The POT: every marked message of the templates and the Python sources, in file order."""
     template = Catalog(
         project="saasport",
         version=__version__,
@@ -246,10 +135,8 @@ def build_template(root: Path = ROOT) -> Catalog:
         header_comment=HEADER_COMMENT,
         fuzzy=False,
     )
-    for message, path, lineno, comments in _gettext_messages(root):
+    for message, path, lineno, comments in _messages(root):
         template.add(message, locations=[(path, lineno)], auto_comments=comments)
-    for found in source_messages(root):
-        template.add(found.text, locations=[(found.path, found.lineno)])
     return template
 
 

@@ -1,4 +1,4 @@
-"""One ASGI middleware: locale, security headers, request metrics and an access log line."""
+"""One ASGI middleware: request-head limit, locale, input rules, security headers, metrics, log."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from saasport.core import rules
 from saasport.web import i18n
-from saasport.web.templating import LANG_COOKIE
+from saasport.web.cookies import LANG_COOKIE
 
 REQUESTS = Counter("saasport_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -51,12 +52,42 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
+def _head_size(scope: Scope) -> int:
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+    return size + sum(len(k) + len(v) for k, v in scope.get("headers", []))
+
+
+async def _refuse_head(send: Send) -> None:
+    body = b"Request header fields too large.\n"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 431,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class PlatformMiddleware:
     def __init__(
-        self, app: ASGIApp, *, default_locale: str, access_log: bool = True, hsts: bool = False
+        self,
+        app: ASGIApp,
+        *,
+        default_locale: str,
+        input_rules: rules.InputRules,
+        max_header_bytes: int = 16 * 1024,
+        access_log: bool = True,
+        hsts: bool = False,
     ) -> None:
         self.app = app
         self.default_locale = default_locale
+        self.input_rules = input_rules
+        self.max_header_bytes = max_header_bytes
         self.access_log = access_log
         # Outside dev mode the site is served over HTTPS: browsers should never use plain HTTP.
         self.security_headers = SECURITY_HEADERS + (
@@ -67,10 +98,18 @@ class PlatformMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _head_size(scope) > self.max_header_bytes:
+            # Refused before anything reads a header: a 1 MB header costs nobody else time.
+            await _refuse_head(send)
+            return
+        chosen = _cookie(scope, LANG_COOKIE)
         locale = i18n.negotiate(
-            _cookie(scope, LANG_COOKIE), _header(scope, b"accept-language"), self.default_locale
+            chosen if chosen in i18n.LOCALES else None,
+            (_header(scope, b"accept-language") or "")[: i18n.ACCEPT_LANGUAGE_MAX],
+            self.default_locale,
         )
         token = i18n.current_locale.set(locale)
+        rules_token = rules.set_current(self.input_rules)
         started = time.perf_counter()
         status = 500
 
@@ -95,6 +134,7 @@ class PlatformMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             i18n.current_locale.reset(token)
+            rules.reset_current(rules_token)
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")

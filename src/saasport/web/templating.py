@@ -1,10 +1,7 @@
-"""Jinja2 pages: one environment, i18n callables bound to the request's locale, CSRF tokens."""
+"""Jinja2 pages: one environment, i18n callables bound to the request's locale."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +9,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from saasport.core.crypto import constant_time_equal
-from saasport.core.errors import Msg
-from saasport.deps import SESSION_COOKIE
+from saasport.core.messages import Msg
 from saasport.web import i18n
+from saasport.web.cookies import CSRF_COOKIE
+from saasport.web.csrf import csrf_token
 from saasport.web.markdown import render_markdown
 
 TEMPLATES = Path(__file__).parent / "templates"
-CSRF_COOKIE = "saasport_csrf"
-LANG_COOKIE = "saasport_lang"
-
-
-class CsrfFailed(Exception):
-    """A form arrived without a valid CSRF token."""
 
 
 def translate(message: str) -> str:
@@ -51,33 +42,6 @@ def make_environment() -> Environment:
     return env
 
 
-def _form_token(key: bytes, seed: str, request: Request) -> str:
-    # Bound to the session cookie too: a cookie planted by a sibling subdomain can't know it.
-    session = request.cookies.get(SESSION_COOKIE, "")
-    return hmac.new(key, f"{seed}:{session}".encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_token(request: Request, key: bytes) -> str:
-    """The form token for this browser: an HMAC of its CSRF cookie (made on first need)."""
-    seed = getattr(request.state, "csrf_seed", None) or request.cookies.get(CSRF_COOKIE)
-    if not seed or len(seed) > 100:
-        seed = secrets.token_urlsafe(32)
-        request.state.new_csrf_seed = seed
-    request.state.csrf_seed = seed
-    return _form_token(key, seed, request)
-
-
-async def verify_csrf(request: Request, key: bytes) -> None:
-    """Refuse a form whose `csrf_token` does not match this browser's cookies."""
-    seed = request.cookies.get(CSRF_COOKIE)
-    form = await request.form()
-    sent = form.get("csrf_token")
-    if not seed or not isinstance(sent, str):
-        raise CsrfFailed()
-    if not constant_time_equal(_form_token(key, seed, request), sent):
-        raise CsrfFailed()
-
-
 class Pages:
     """Renders templates with the context every page needs."""
 
@@ -92,6 +56,9 @@ class Pages:
     ) -> HTMLResponse:
         locale = i18n.current_locale.get()
         context.setdefault("user", getattr(request.state, "user", None))
+        context.setdefault(
+            "unread_notifications", getattr(request.state, "unread_notifications", 0)
+        )
         html = self.env.get_template(template).render(
             request=request,
             site_name=self.site_name,

@@ -1,1 +1,12 @@
-"""The native dialect is the REST API v1 itself (see `saasport.sso.api`)."""
+"""The native dialect: saasport's own REST API v1 (jump tokens redeemed with HTTP Basic)."""
+
+from saasport.core.dialects import Dialect
+from saasport.dialects.native import routes
+from saasport.sdk.client import NativeClient
+
+DIALECT = Dialect.speaking(
+    NativeClient,
+    label="saasport native (REST v1)",
+    routers=(routes.router,),
+    error_codes=routes.ERROR_CODES,
+)

@@ -17,13 +17,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from saasport.core.errors import DomainError
+from saasport.core.inputs import json_document
+from saasport.core.messages import N_
 from saasport.deps import DbSession, PlatformDep, get_platform
-from saasport.sso import flows, service
-from saasport.sso.service import AppAuthFailed, AppCredentials, JumpTokenRefused
+from saasport.sso.redemption import AppAuthFailed, AppCredentials, JumpTokenRefused
+from saasport.sso.service import check_access_token
+from saasport.web.errors import NO_STORE
+from saasport.web.routing import UnitOfWorkRoute
 
-router = APIRouter(tags=["dialect: scnet"])
+router = APIRouter(tags=["dialect: scnet"], route_class=UnitOfWorkRoute)
 
 SUCCESS = "0"
 INTERNAL_ERROR = "10001"
@@ -32,12 +38,13 @@ INVALID_PARAMETER = "10004"
 TOKEN_REFUSED = "10008"  # "insufficient permission": SCNet clients take it as "renew the token"
 NO_PERMISSION = "10009"
 
-TOKEN_CODES = {
+ERROR_CODES = {
     "token_missing": MISSING_PARAMETER,
     "token_malformed": INVALID_PARAMETER,
     "token_invalid": TOKEN_REFUSED,
     "token_expired": TOKEN_REFUSED,
     "token_used": TOKEN_REFUSED,
+    "invalid_client": NO_PERMISSION,
 }
 TOKEN_PATHS = (
     "/querySimpleUserInfoByToken.action",
@@ -45,8 +52,36 @@ TOKEN_PATHS = (
 )
 
 
+class ScnetUser(BaseModel):
+    userId: str
+    userName: str
+    realName: str
+    email: str = Field(description="Empty unless the listing was granted `email`.")
+    emailVerified: bool
+    phone: str = Field(description="Empty unless the listing was granted `phone`.")
+    token: str = Field(description="Access token acting for the user (header `token`).")
+    tokenExpireTime: str = Field(description="ISO 8601, UTC.")
+    orgId: str | None = Field(default=None, description="Only with `enterprise` granted.")
+    orgName: str | None = None
+
+
+class ScnetEnvelope(BaseModel):
+    code: str = Field(
+        description='"0" success; 10003 missing parameter, 10004 malformed, 10008 token '
+        "refused (unknown, used, expired), 10009 app not authenticated, 10001 other."
+    )
+    msg: str
+    data: ScnetUser | None = None
+
+
+class ScnetStateEnvelope(BaseModel):
+    code: str
+    msg: str
+    data: str | None = None
+
+
 def envelope(code: str, msg: str, data: Any = None) -> JSONResponse:
-    return JSONResponse({"code": code, "msg": msg, "data": data})
+    return JSONResponse({"code": code, "msg": msg, "data": data}, headers=NO_STORE)
 
 
 async def _token_param(request: Request) -> str:
@@ -54,47 +89,58 @@ async def _token_param(request: Request) -> str:
     token = request.query_params.get("token")
     if token is None and request.method == "POST":
         content_type = request.headers.get("content-type", "")
+        value: object = None
         if content_type.startswith("application/json"):
             try:
-                body = json.loads(await request.body() or b"{}")
+                body = json_document(await request.body() or b"{}")
             except ValueError:
                 body = {}
             value = body.get("token") if isinstance(body, dict) else None
-            token = value if isinstance(value, str) else None
         elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            value = (await request.form()).get("token")
-            token = value if isinstance(value, str) else None
+            try:
+                value = (await request.form(max_files=0, max_fields=20)).get("token")
+            except HTTPException as exc:  # a malformed form: no token was sent
+                if exc.status_code != 400:
+                    raise
+
+        token = value if isinstance(value, str) else None
     return (token or "").strip()
+
+
+def _credentials(request: Request, token: str) -> AppCredentials:
+    headers = request.headers
+    app_id, signature, timestamp = (
+        headers.get("appid", ""),
+        headers.get("signature", ""),
+        headers.get("timestamp", ""),
+    )
+    message = ""
+    if signature:
+        message = json.dumps(
+            {"appId": app_id, "timestamp": timestamp, "token": token},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+    return AppCredentials(
+        app_id=app_id,
+        secret=headers.get("appsecret", ""),
+        timestamp=timestamp,
+        signature=signature,
+        message=message,
+    )
 
 
 async def query_simple_user_info(request: Request) -> JSONResponse:
     """querySimpleUserInfoByToken.action: spend a jump token, answer who the user is."""
     platform = get_platform(request)  # no dependency injection on the hottest route
-    headers = request.headers
-    token = await _token_param(request)
-    app_id = headers.get("appid", "")
-    signature = headers.get("signature", "")
-    credentials = AppCredentials(
-        app_id=app_id,
-        secret=headers.get("appsecret", ""),
-        timestamp=headers.get("timestamp", ""),
-        signature=signature,
-        message=json.dumps(
-            {"appId": app_id, "timestamp": headers.get("timestamp", ""), "token": token},
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        if signature
-        else "",
-    )
     try:
-        if not app_id:
-            raise AppAuthFailed("Send the appId header.")
-        identity = await flows.redeem(platform, credentials=credentials, token=token)
-    except AppAuthFailed as exc:
-        return envelope(NO_PERMISSION, exc.message)
-    except JumpTokenRefused as exc:
-        return envelope(TOKEN_CODES[exc.code], exc.message)
+        token = await _token_param(request)
+        credentials = _credentials(request, token)
+        if not credentials.app_id:
+            raise AppAuthFailed(N_("Send the appId header."))
+        identity = await platform.jump_tokens.redeem(credentials, token, now=platform.clock())
+    except (AppAuthFailed, JumpTokenRefused) as exc:
+        return envelope(ERROR_CODES[exc.code], exc.message)
     except DomainError as exc:
         return envelope(INTERNAL_ERROR, exc.message)
     data: dict[str, Any] = {
@@ -102,6 +148,7 @@ async def query_simple_user_info(request: Request) -> JSONResponse:
         "userName": identity.username,
         "realName": identity.display_name,
         "email": identity.email or "",
+        "emailVerified": identity.email_verified,
         "phone": identity.phone or "",
         "token": identity.access_token,
         "tokenExpireTime": identity.access_token_expires_at.isoformat(),
@@ -111,6 +158,34 @@ async def query_simple_user_info(request: Request) -> JSONResponse:
         data["orgName"] = identity.org_name
     return envelope(SUCCESS, "success", data)
 
+
+APP_HEADERS = [
+    {"name": "appId", "in": "header", "required": True, "schema": {"type": "string"}},
+    {
+        "name": "appSecret",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": "The app secret; or sign the request instead.",
+    },
+    {
+        "name": "timestamp",
+        "in": "header",
+        "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+        "description": "Unix seconds, within ±300 s (signed requests).",
+    },
+    {
+        "name": "signature",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": 'Hex HMAC-SHA256(secret, {"appId":…,"timestamp":…,"token":…}).',
+    },
+]
+TOKEN_QUERY = {
+    "name": "token",
+    "in": "query",
+    "schema": {"type": "string"},
+    "description": "The jump token (or send it as a form or JSON field `token`).",
+}
 
 for path in TOKEN_PATHS:
     canonical = path == TOKEN_PATHS[0]
@@ -122,6 +197,8 @@ for path in TOKEN_PATHS:
             operation_id="scnetQuerySimpleUserInfoByToken" + ("" if method == "GET" else "Post"),
             summary="SCNet: redeem a jump token",
             include_in_schema=canonical,
+            response_model=ScnetEnvelope,
+            openapi_extra={"parameters": [*APP_HEADERS, TOKEN_QUERY]},
         )
 
 
@@ -129,12 +206,23 @@ for path in TOKEN_PATHS:
     "/ac/openapi/v2/tokens/state",
     operation_id="scnetTokenState",
     summary="SCNet: is this access token valid",
+    response_model=ScnetStateEnvelope,
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "token",
+                "in": "header",
+                "schema": {"type": "string"},
+                "description": "The access token handed out with the user's info.",
+            }
+        ]
+    },
 )
 async def token_state(request: Request, db: DbSession, platform: PlatformDep) -> JSONResponse:
     """Header `token`: the access token handed out with the user's info."""
     token = request.headers.get("token", "").strip()
     if not token:
-        return envelope(MISSING_PARAMETER, "the token header is missing")
-    if await service.check_access_token(db, token=token, now=platform.clock()) is None:
-        return envelope(TOKEN_REFUSED, "token is invalid or expired")
+        return envelope(MISSING_PARAMETER, N_("the token header is missing"))
+    if await check_access_token(db, token=token, now=platform.clock()) is None:
+        return envelope(TOKEN_REFUSED, N_("token is invalid or expired"))
     return envelope(SUCCESS, "success", "token is valid")

@@ -1,0 +1,102 @@
+"""A listing's AppID and app secret: made, rotated with an overlap, revoked, read back.
+
+The secret is shown to the merchant once. The platform keeps it encrypted (to check HMAC
+signatures) and as a keyed digest (to match it in SQL on redemption). Rotating keeps the
+previous secret working for an overlap, so every server of the merchant's app can switch to
+the new one before the old one stops; the merchant can also end the old one at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saasport.accounts.models import User
+from saasport.catalog.models import Listing, ListingEvent
+from saasport.core.crypto import SecretBox, new_token
+
+
+def new_app_id() -> str:
+    return "sp" + secrets.token_hex(8)
+
+
+def _context(app_id: str) -> str:
+    return f"listing-secret:{app_id}"
+
+
+def new_secret(box: SecretBox, app_id: str) -> tuple[str, str, bytes]:
+    """A fresh secret: (plaintext, encrypted, digest)."""
+    secret = new_token()
+    return secret, box.encrypt(secret, context=_context(app_id)), box.digest(secret)
+
+
+def live_secrets(box: SecretBox, listing: Any, *, now: datetime) -> list[str]:
+    """The secrets that authenticate the app now: the current one, and the previous one inside
+    its overlap (`listing`: anything with the listing's secret columns)."""
+    found = [box.decrypt(listing.secret_encrypted, context=_context(listing.app_id))]
+    expires = listing.previous_secret_expires_at
+    if listing.previous_secret_encrypted and expires is not None and expires > now:
+        found.append(
+            box.decrypt(listing.previous_secret_encrypted, context=_context(listing.app_id))
+        )
+    return found
+
+
+def _record(db: AsyncSession, listing: Listing, actor: User, action: str, now: datetime) -> None:
+    db.add(
+        ListingEvent(
+            listing_id=listing.id,
+            actor_id=actor.id,
+            action=action,
+            from_state=listing.state,
+            to_state=listing.state,
+            at=now,
+        )
+    )
+
+
+async def rotate_secret(
+    db: AsyncSession,
+    *,
+    listing: Listing,
+    actor: User,
+    box: SecretBox,
+    overlap: timedelta,
+    revoke_previous_now: bool = False,
+    now: datetime,
+) -> str:
+    """A new secret for `listing`; the current one keeps working for `overlap` (or stops now)."""
+    secret, encrypted, digest = new_secret(box, listing.app_id)
+    if revoke_previous_now or overlap <= timedelta(0):
+        _clear_previous(listing)
+    else:
+        listing.previous_secret_encrypted = listing.secret_encrypted
+        listing.previous_secret_digest = listing.secret_digest
+        listing.previous_secret_expires_at = now + overlap
+    listing.secret_encrypted, listing.secret_digest = encrypted, digest
+    listing.secret_rotated_at = now
+    action = "rotate_secret_now" if listing.previous_secret_digest is None else "rotate_secret"
+    _record(db, listing, actor, action, now)
+    await db.flush()
+    return secret
+
+
+async def revoke_previous_secret(
+    db: AsyncSession, *, listing: Listing, actor: User, now: datetime
+) -> None:
+    """End the previous secret's overlap now (nothing to do when none is live)."""
+    expires = listing.previous_secret_expires_at
+    if expires is None or expires <= now:
+        return
+    _clear_previous(listing)
+    _record(db, listing, actor, "revoke_previous_secret", now)
+    await db.flush()
+
+
+def _clear_previous(listing: Listing) -> None:
+    listing.previous_secret_encrypted = None
+    listing.previous_secret_digest = None
+    listing.previous_secret_expires_at = None

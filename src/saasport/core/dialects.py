@@ -1,0 +1,116 @@
+"""What a dialect declares, and the registry of the dialects one platform speaks.
+
+A dialect is one wire protocol a listing can choose (`scnet`, `native`, …). Each dialect package
+under `saasport.dialects` declares one `Dialect`; the platform is built with a
+`DialectRegistry` of them, mounts their routers in a loop and offers their names in the listing
+editor. Domains never import dialect packages: they see the registry's plain data (names,
+labels, the entry-URL parameter) through the platform.
+
+The type lives here, in core, so that the platform can hold a registry without importing any
+dialect (and so without importing their routes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol
+
+
+class SdkClient(Protocol):
+    """What the platform reads of a merchant-SDK client class: the names it speaks."""
+
+    dialect: ClassVar[str]
+    token_param: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One wire protocol: its names, its routes, its error codes and the SDK client for it.
+
+    Example, in `saasport/dialects/acme/__init__.py`::
+
+        DIALECT = Dialect(
+            name="acme",
+            label="ACME Cloud",
+            jump_param="ticket",
+            routers=(routes.router,),
+            error_codes={"token_used": "E409", "invalid_client": "E401"},
+            sdk_client=AcmeClient,   # its `dialect` and `token_param` must agree
+        )
+
+    then add it to `saasport.dialects.builtin()`; `docs/adding-a-dialect.md` has the checklist.
+    """
+
+    name: str
+    label: str
+    jump_param: str  # the entry-URL query parameter the one-time jump token rides in
+    routers: Sequence[Any] = ()  # fastapi.APIRouter objects; core stays framework-free
+    # Domain error code (`token_used`, `invalid_client`, …) → the code the wire carries.
+    error_codes: Mapping[str, str] = field(default_factory=dict)
+    sdk_client: type[SdkClient] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.isascii() or not self.name.isidentifier() or len(self.name) > 16:
+            raise ValueError(f"dialect name {self.name!r}: 1-16 ASCII letters, digits or '_'")
+        client = self.sdk_client
+        if client is not None and (client.dialect, client.token_param) != (
+            self.name,
+            self.jump_param,
+        ):
+            raise ValueError(
+                f"dialect {self.name!r} and its SDK client {client.__name__} disagree: "
+                f"{(client.dialect, client.token_param)} != {(self.name, self.jump_param)}"
+            )
+
+    @classmethod
+    def speaking(cls, client: type[SdkClient], **declared: Any) -> Dialect:
+        """A dialect whose name and entry-URL parameter are the SDK client's (one source)."""
+        return cls(
+            name=client.dialect, jump_param=client.token_param, sdk_client=client, **declared
+        )
+
+
+class DialectRegistry:
+    """The dialects one platform speaks, in the order they were given (routes mount so)."""
+
+    def __init__(self, dialects: Iterable[Dialect]) -> None:
+        by_name: dict[str, Dialect] = {}
+        for dialect in dialects:
+            if dialect.name in by_name:
+                raise ValueError(f"dialect {dialect.name!r} registered twice")
+            by_name[dialect.name] = dialect
+        if not by_name:
+            raise ValueError("a platform speaks at least one dialect")
+        self._by_name = MappingProxyType(by_name)
+
+    def __iter__(self) -> Iterator[Dialect]:
+        return iter(self._by_name.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> Dialect:
+        return self._by_name[name]
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        """name → label, for choosing one in a form."""
+        return {d.name: d.label for d in self}
+
+    @property
+    def jump_params(self) -> Mapping[str, str]:
+        """name → the entry-URL parameter of the jump token."""
+        return {d.name: d.jump_param for d in self}
+
+    def with_(self, *more: Dialect) -> DialectRegistry:
+        """A new registry with `more` dialects added (tests add throwaway ones)."""
+        return DialectRegistry([*self, *more])

@@ -1,0 +1,121 @@
+"""Native dialect: the app redeems the jump token with `POST /api/v1/sso/redeem`.
+
+The app authenticates with HTTP Basic (AppID, app secret); refusals are the platform's own
+error shape, `{"error": {"code", "message"}}`, with 401 for the app and 400 for the token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from saasport.core.messages import N_
+from saasport.deps import get_platform
+from saasport.sso.redemption import AppAuthFailed, AppCredentials, JumpTokenRefused
+from saasport.web.errors import NO_STORE, errors
+from saasport.web.routing import UnitOfWorkRoute
+
+router = APIRouter(prefix="/api/v1", tags=["dialect: native"], route_class=UnitOfWorkRoute)
+
+ERROR_CODES = {
+    "token_missing": "token_missing",
+    "token_malformed": "token_malformed",
+    "token_invalid": "token_invalid",
+    "token_expired": "token_expired",
+    "token_used": "token_used",
+    "invalid_client": "invalid_client",
+}
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="saasport apps"'}
+
+
+class RedeemIn(BaseModel):
+    token: str = Field(
+        default="",
+        description="The jump token the user's browser brought (`jump_token` query parameter); "
+        "43 URL-safe characters. Anything else is refused as `token_malformed`.",
+    )
+
+
+class IdentityUser(BaseModel):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    email: str | None = Field(description="Only when the listing was granted `email`.")
+    email_verified: bool = Field(description="Whether the user proved they read that address.")
+    phone: str | None = Field(description="Only when the listing was granted `phone`.")
+
+
+class IdentityOrg(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class RedeemOut(BaseModel):
+    user: IdentityUser
+    org: IdentityOrg | None = Field(
+        description="The enterprise the user came through (granted `enterprise` only)."
+    )
+    access_token: str = Field(description="Acts for this user toward this app's platform APIs.")
+    access_token_expires_at: datetime
+
+
+def basic_credentials(request: Request) -> tuple[str, str]:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        raise AppAuthFailed(N_("Authenticate with HTTP Basic: AppID and app secret."))
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise AppAuthFailed(N_("Malformed Basic credentials.")) from None
+    app_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise AppAuthFailed(N_("Malformed Basic credentials."))
+    return app_id, secret
+
+
+def _refused(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    body = {"error": {"code": ERROR_CODES.get(code, code), "message": message}}
+    return JSONResponse(body, status_code=status, headers=NO_STORE | headers)
+
+
+@router.post(
+    "/sso/redeem",
+    operation_id="redeemJumpToken",
+    response_model=RedeemOut,
+    responses=errors(400, 401),
+    openapi_extra={"security": [{"appCredentials": []}]},
+)
+async def redeem(body: RedeemIn, request: Request) -> JSONResponse:
+    """For merchant apps (HTTP Basic with AppID and secret): spend a jump token, learn the user."""
+    platform = get_platform(request)
+    try:
+        app_id, secret = basic_credentials(request)
+        identity = await platform.jump_tokens.redeem(
+            AppCredentials(app_id=app_id, secret=secret), body.token, now=platform.clock()
+        )
+    except AppAuthFailed as exc:
+        return _refused(401, exc.code, exc.message, **CHALLENGE)
+    except JumpTokenRefused as exc:
+        return _refused(400, exc.code, exc.message)
+    answer = RedeemOut(
+        user=IdentityUser(
+            id=identity.user_id,
+            username=identity.username,
+            display_name=identity.display_name,
+            email=identity.email,
+            email_verified=identity.email_verified,
+            phone=identity.phone,
+        ),
+        org=IdentityOrg(id=identity.org_id, name=identity.org_name or "")
+        if identity.org_id
+        else None,
+        access_token=identity.access_token,
+        access_token_expires_at=identity.access_token_expires_at,
+    )
+    return JSONResponse(answer.model_dump(mode="json"), headers=NO_STORE)

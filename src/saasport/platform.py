@@ -1,0 +1,134 @@
+"""The long-lived parts one platform instance shares, built once from its settings.
+
+Routes reach them through `deps.PlatformDep`; the CLI, the demo and the tests build one with
+`Platform.build(settings, dialects=…)`. Which implementation of a part is used — the
+PostgreSQL or the portable jump-token store, the console or SMTP mailer — is decided here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from saasport.accounts.throttle import Throttle, ThrottlePolicy
+from saasport.commerce.service import active_holders
+from saasport.config import Settings
+from saasport.core.clock import Clock, utcnow
+from saasport.core.crypto import SecretBox, derive_key
+from saasport.core.dialects import DialectRegistry
+from saasport.core.mail import ConsoleMailer, Mailer, MemoryMailer, SmtpMailer
+from saasport.core.passwords import Passwords
+from saasport.core.rules import InputRules
+from saasport.db.session import make_engine, make_sessionmaker
+from saasport.sso.service import Launcher
+from saasport.sso.store import JumpTokenStore, SessionJumpTokenStore
+from saasport.sso.store_pg import PostgresJumpTokenStore
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    dialects: DialectRegistry
+    box: SecretBox
+    passwords: Passwords
+    throttle: Throttle
+    jump_tokens: JumpTokenStore
+    launcher: Launcher
+    mailer: Mailer
+    csrf_key: bytes
+    clock: Clock = utcnow
+    holders = staticmethod(active_holders)  # how many hold a listing (deletion asks)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        dialects: DialectRegistry,
+        clock: Clock = utcnow,
+        mailer: Mailer | None = None,
+    ) -> Platform:
+        master = settings.master_key()
+        engine = make_engine(settings)
+        sessionmaker = make_sessionmaker(engine)
+        # The throttle's own small pool: its short transactions never wait for a connection
+        # that a request holds while it waits for the throttle.
+        throttle_engine = make_engine(settings, pool_size=3, max_overflow=2)
+        box = SecretBox(master)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            dialects=dialects,
+            box=box,
+            passwords=Passwords(
+                memory_kib=settings.argon2_memory_kib,
+                time_cost=settings.argon2_time_cost,
+                concurrency=settings.argon2_concurrency,
+            ),
+            throttle=Throttle(
+                make_sessionmaker(throttle_engine), policies=throttle_policies(settings)
+            ),
+            jump_tokens=jump_token_store(engine, box, settings),
+            launcher=Launcher(
+                ttl=timedelta(seconds=settings.jump_token_ttl_seconds),
+                jump_params=dialects.jump_params,
+            ),
+            mailer=mailer or mailer_for(settings),
+            csrf_key=derive_key(master, "csrf"),
+            clock=clock,
+        )
+
+    async def close(self) -> None:
+        """Close every pool of connections the platform opened."""
+        await self.engine.dispose()
+        await self.throttle.close()
+
+    @property
+    def input_rules(self) -> InputRules:
+        """What input validation needs to know of this platform (dev mode, dialects)."""
+        return InputRules(dev_mode=self.settings.dev_mode, dialects=frozenset(self.dialects.names))
+
+
+def throttle_policies(settings: Settings) -> dict[str, ThrottlePolicy]:
+    window = timedelta(seconds=settings.login_failure_window_seconds)
+    lockout = timedelta(seconds=settings.login_lockout_base_seconds)
+    account = ThrottlePolicy(settings.login_max_failures, window, lockout)
+    registration_window = timedelta(seconds=settings.register_window_seconds)
+    return {
+        "user": account,  # an account, by any of its sign-in names
+        "id": account,  # a typed name that is nobody's
+        "ip": ThrottlePolicy(settings.login_ip_max_failures, window, lockout),
+        # Registration tells whether a name is taken, and each costs an Argon2 hash.
+        "reg": ThrottlePolicy(settings.register_ip_max_attempts, registration_window, lockout),
+    }
+
+
+def jump_token_store(engine: AsyncEngine, box: SecretBox, settings: Settings) -> JumpTokenStore:
+    """The one-statement store on PostgreSQL, the portable one elsewhere."""
+    store = PostgresJumpTokenStore if engine.dialect.name == "postgresql" else SessionJumpTokenStore
+    return store(
+        engine,
+        box=box,
+        window=timedelta(seconds=settings.signature_window_seconds),
+        access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+    )
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    if settings.mail_backend == "smtp":
+        return SmtpMailer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else "",
+            starttls=settings.smtp_starttls,
+        )
+    if settings.mail_backend == "memory":
+        return MemoryMailer()
+    return ConsoleMailer()

@@ -1,0 +1,53 @@
+"""Pages: "Use" — the jump into an application — for users, merchants and reviewers."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from saasport.deps import DbSession, PageUser, PlatformDep
+from saasport.web.forms import Form
+from saasport.web.routing import PageRoute
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def jump(url: str) -> Response:
+    # The token rides in the URL; keep it out of Referer headers and caches.
+    return RedirectResponse(
+        url,
+        status_code=303,
+        headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
+    )
+
+
+@router.post("/console/apps/{entitlement_id}/launch")
+async def launch(
+    entitlement_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    url = await platform.launcher.launch(
+        db, user=user, entitlement_id=entitlement_id, now=platform.clock()
+    )
+    return jump(url)
+
+
+@router.post("/merchant/listings/{listing_id}/launch")
+async def launch_own(
+    listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    url = await platform.launcher.launch_as_owner(
+        db, owner=user, listing_id=listing_id, now=platform.clock()
+    )
+    return jump(url)
+
+
+@router.post("/operator/review/{listing_id}/launch")
+async def launch_for_review(
+    listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    url = await platform.launcher.launch_for_review(
+        db, operator=user, listing_id=listing_id, now=platform.clock()
+    )
+    return jump(url)

@@ -1,0 +1,22 @@
+"""Reading uploaded files: refused (not truncated) past their limit."""
+
+from __future__ import annotations
+
+from starlette.datastructures import UploadFile
+
+from saasport.core.errors import ValidationFailed
+from saasport.core.messages import Msg
+
+
+def too_large(limit: int) -> Msg:
+    return Msg("The file is larger than %(kb)d KB.", kb=limit // 1024)
+
+
+async def read_limited(upload: object, *, limit: int, field: str) -> bytes:
+    """The upload's bytes ('' when no file was chosen), refusing anything over `limit`."""
+    if not isinstance(upload, UploadFile):
+        return b""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed({field: too_large(limit)})
+    return data
