@@ -147,6 +147,28 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+def random_client() -> tuple[str, int]:
+    """A client address of its own, so sign-in throttling per address never spills over."""
+    a, b, c = random.randrange(100, 250), random.randrange(256), random.randrange(1, 255)
+    return (f"10.{a}.{b}.{c}", 40000)
+
+
+@pytest.fixture
+async def browser(app: Any) -> Any:
+    """A factory of browsers, each with its own cookie jar and client address."""
+    opened: list[httpx.AsyncClient] = []
+
+    def make() -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=random_client())
+        c = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        opened.append(c)
+        return c
+
+    yield make
+    for c in opened:
+        await c.aclose()
+
+
 def unique(prefix: str = "u") -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 

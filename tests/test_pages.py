@@ -4,7 +4,6 @@ Markdown, the listing editor, languages, security headers, cookies and the Use b
 from __future__ import annotations
 
 import base64
-import random
 import re
 import uuid
 from html.parser import HTMLParser
@@ -34,32 +33,10 @@ HTML_LANG_RE = re.compile(r'<html lang="([^"]+)">')
 CATALOG_ITEM_RE = re.compile(r'href="/apps/([0-9a-f-]{36})" data-testid="catalog-item"')
 
 
-def random_client() -> tuple[str, int]:
-    """A client address of its own, so sign-in throttling per address never spills over."""
-    a, b, c = random.randrange(100, 250), random.randrange(256), random.randrange(1, 255)
-    return (f"10.{a}.{b}.{c}", 40000)
-
-
 def csrf_of(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no csrf_token in the page"
     return match.group(1)
-
-
-@pytest.fixture
-async def browser(app: Any) -> Any:
-    """A factory of browsers, each with its own cookie jar and client address."""
-    opened: list[httpx.AsyncClient] = []
-
-    def make() -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=app, client=random_client())
-        c = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        await c.aclose()
 
 
 async def form_token(b: httpx.AsyncClient, page: str = "/login") -> str:

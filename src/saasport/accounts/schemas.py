@@ -20,7 +20,7 @@ IDENTIFIER_MAX = 254
 
 
 def _username(value: str) -> str:
-    if not USERNAME_RE.match(value):
+    if not USERNAME_RE.fullmatch(value):
         raise ValueError(N_("3–32 letters, digits, '_', '.', '-'; start with a letter."))
     return value
 
@@ -36,7 +36,7 @@ def _email(value: str) -> str:
 
 def _phone(value: str) -> str:
     value = value.replace(" ", "")
-    if value and not PHONE_RE.match(value):
+    if value and not PHONE_RE.fullmatch(value):
         raise ValueError(N_("Enter a phone number of 6–15 digits."))
     return value
 

@@ -29,7 +29,7 @@ from saasport.core.errors import DomainError, Unauthenticated
 from saasport.core.messages import N_
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-MAX_APP_ID = 32
+APP_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")  # ours are "sp" + 16 hex digits
 TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")  # Unix seconds; hundreds of digits are refused
 
 
@@ -85,18 +85,19 @@ def token_to_spend(token: str) -> bytes:
     """The digest a well-formed token is stored under; refuses a missing or malformed one."""
     if not token:
         raise JumpTokenRefused(N_("The token parameter is missing."), code="token_missing")
-    if len(token) > 43 or not TOKEN_RE.match(token):
+    if len(token) > 43 or not TOKEN_RE.fullmatch(token):
         raise JumpTokenRefused(N_("The token is malformed."), code="token_malformed")
     return token_digest(token)
 
 
 def usable_app_id(app_id: str) -> bool:
-    return 0 < len(app_id) <= MAX_APP_ID
+    """Could be one of ours: anything else is refused before the database sees it."""
+    return APP_ID_RE.fullmatch(app_id) is not None
 
 
 def check_signature_time(credentials: AppCredentials, *, window: timedelta, now: datetime) -> None:
     """A signed request's timestamp: Unix seconds inside the window around now."""
-    if not TIMESTAMP_RE.match(credentials.timestamp):
+    if not TIMESTAMP_RE.fullmatch(credentials.timestamp):
         raise AppAuthFailed(N_("The timestamp must be Unix seconds."))
     if abs(now.timestamp() - int(credentials.timestamp)) > window.total_seconds():
         raise AppAuthFailed(N_("The timestamp is outside the allowed window."))

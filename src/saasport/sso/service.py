@@ -102,7 +102,7 @@ class Launcher:
 
 async def check_access_token(db: AsyncSession, *, token: str, now: datetime) -> AccessToken | None:
     """The live delegated token, if `token` is one."""
-    if not TOKEN_RE.match(token or ""):
+    if not TOKEN_RE.fullmatch(token or ""):
         return None
     return await db.scalar(
         select(AccessToken).where(

@@ -182,7 +182,7 @@ class PostgresJumpTokenStore:
                 "app_id": credentials.app_id,
                 "secret_digest": self._box.digest(credentials.secret),
             }
-            if not TOKEN_RE.match(token):
+            if not TOKEN_RE.fullmatch(token):
                 # Credentials are judged before the token, as on the portable path (a cold path).
                 if (
                     await raw.fetchval(
