@@ -62,7 +62,7 @@ def acme_client_class() -> type[RedemptionClient]:
     """The merchant side of the throwaway dialect (registers itself in the SDK while it lives)."""
 
     class AcmeClient(RedemptionClient):
-        dialect = "acme"
+        dialect = "throwaway"
         token_param = "ticket"
         path = "/acme/ticket"
 
@@ -98,7 +98,7 @@ def acme_client_class() -> type[RedemptionClient]:
 def acme_client() -> Iterator[type[RedemptionClient]]:
     cls = acme_client_class()
     yield cls
-    CLIENTS.pop("acme", None)
+    CLIENTS.pop("throwaway", None)
 
 
 @pytest.fixture(scope="session")
@@ -182,7 +182,7 @@ class Speaker:
         return parse_qs(urlsplit(r.json()["redirect_url"]).query)[self.dialect.jump_param][0]
 
 
-DIALECT_NAMES = [*builtin().names, "acme"]
+DIALECT_NAMES = [*builtin().names, "throwaway"]
 
 
 @pytest.fixture(params=DIALECT_NAMES)
@@ -194,7 +194,7 @@ async def speaker(
     platform: Platform,
 ) -> AsyncIterator[Speaker]:
     name = request.param
-    target, owner = (acme_app, acme_platform) if name == "acme" else (app, platform)
+    target, owner = (acme_app, acme_platform) if name == "throwaway" else (app, platform)
     transport = httpx.ASGITransport(app=target, client=(f"10.77.{uuid.uuid4().int % 250}.9", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         merchant = await signup(http)
@@ -291,6 +291,6 @@ async def test_the_throwaway_dialect_is_spoken_only_where_registered(
     # The platform that does not speak it refuses it, and has no such route.
     other = await signup(client)
     await other.post("/api/v1/me/merchant")
-    r = await other.post("/api/v1/listings", json=LISTING | {"dialect": "acme"})
+    r = await other.post("/api/v1/listings", json=LISTING | {"dialect": "throwaway"})
     assert r.status_code == 422 and "dialect" in r.json()["error"]["fields"]
     assert (await client.get("/acme/ticket")).status_code == 404

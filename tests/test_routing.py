@@ -17,8 +17,8 @@ from saasport.accounts.models import ApiToken
 from saasport.core.crypto import token_digest
 from saasport.platform import Platform
 from saasport.web.routing import UNSAFE_METHODS, PageRoute, UnitOfWorkRoute
-from tests.conftest import Api, unique
-from tests.test_pages import csrf_of, random_client, sign_in
+from tests.conftest import Api, random_client, unique
+from tests.test_pages import csrf_of, sign_in
 
 
 def routes(app: Any) -> list[APIRoute]:

@@ -48,6 +48,9 @@ def _complete(schema: dict[str, Any], dialects: Sequence[str]) -> dict[str, Any]
             responses = operation.setdefault("responses", {})
             if "422" in responses:
                 responses["422"] = _error(422)
+            if "requestBody" in operation:  # a body can be unreadable, or too large
+                responses.setdefault("400", _error(400))
+                responses.setdefault("413", _error(413))
             if any("bearerAuth" in s for s in operation.get("security", [])):
                 responses.setdefault("401", _error(401))
             if operation.get("operationId", "").startswith("scnet") and "Token" in operation.get(
