@@ -1,6 +1,12 @@
-"""Jump-token redemption under load, side by side with a bare endpoint of the same server.
+"""Jump-token redemption under load, side by side with its two baselines, in one run.
 
-    python -m bench.bench_redeem [--connections 64] [--duration 10] [--rounds 2]
+    python -m bench.bench_redeem [--connections 64] [--duration 10] [--rounds 3]
+
+Baselines: a bare endpoint of the same server (the HTTP stack's own floor), and the raw limit
+of the database underneath: the very statement the PostgreSQL store sends, issued by this
+process through asyncpg without HTTP, from as many connections, for as long. The server's CPU
+time per request (user + system, from /proc) is printed beside each figure: steadier than
+throughput on a machine that the load generator and the database share.
 
 Needs PostgreSQL (SAASPORT_BENCH_DATABASE_URL, default: database `saasport_bench` on
 127.0.0.1, created if missing) and wrk (`apt-get install wrk`). One uvicorn worker serves both
@@ -35,10 +41,12 @@ from saasport.core.crypto import SecretBox, new_token, token_digest
 from saasport.db.migrate import upgrade
 from saasport.db.session import make_engine
 from saasport.sso.models import JumpToken
+from saasport.sso.store_pg import REDEEM_WITH_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/saasport_bench"
 SECRET_KEY = "bench-master-key-" + "b" * 32
+RAW_PER_ROUND = 120_000  # jump tokens for one round of the raw baseline
 
 LUA = r"""
 local tokens = {}
@@ -182,6 +190,71 @@ def run_wrk(url: str, connections: int, duration: int, script: Path | None) -> d
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+async def raw_statement(
+    url: str, app_id: str, secret: str, tokens: list[str], connections: int, duration: float
+) -> dict[str, float]:
+    """The store's one statement from this process, no HTTP: the database's own limit."""
+    box = SecretBox(SECRET_KEY.encode())
+    pool = await asyncpg.create_pool(
+        url.replace("+asyncpg", ""), min_size=connections, max_size=connections
+    )
+    queue = iter(tokens)
+    done = 0
+    latencies: list[float] = []
+    stop = time.perf_counter() + duration
+
+    async def worker() -> None:
+        nonlocal done
+        async with pool.acquire() as conn:
+            while time.perf_counter() < stop:
+                token = next(queue, None)
+                if token is None:
+                    return  # the round's tokens are spent: the rate is over the time taken
+                now = utcnow()
+                args = REDEEM_WITH_SECRET.args(
+                    {
+                        "digest": token_digest(token),
+                        "now": now,
+                        "access_id": uuid.uuid4(),
+                        "access_digest": token_digest(new_token()),
+                        "expires": now + timedelta(hours=12),
+                        "app_id": app_id,
+                        "secret_digest": box.digest(secret),
+                    }
+                )
+                started = time.perf_counter()
+                row = await conn.fetchrow(REDEEM_WITH_SECRET.sql, *args)
+                latencies.append(time.perf_counter() - started)
+                assert row is not None and row["user_id"] is not None, "a token was not spent"
+                done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*[worker() for _ in range(connections)])
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    latencies.sort()
+    return {
+        "rps": done / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+        "requests": done,
+    }
+
+
 async def spent(url: str) -> int:
     conn = await asyncpg.connect(url.replace("+asyncpg", ""))
     try:
@@ -199,11 +272,26 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=150_000)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--raw-connections", type=int, default=32, help="asyncpg connections of the raw baseline"
+    )
     args = parser.parse_args()
     url = os.environ.get("SAASPORT_BENCH_DATABASE_URL", DEFAULT_URL)
 
-    print(f"preparing {args.tokens} jump tokens on {url.split('@')[-1]} ...", flush=True)
-    app_id, secret, tokens = asyncio.run(prepare(url, args.tokens, users=500))
+    raw_tokens = RAW_PER_ROUND * args.rounds
+    print(
+        f"preparing {args.tokens + raw_tokens} jump tokens on {url.split('@')[-1]} ...", flush=True
+    )
+    app_id, secret, all_tokens = asyncio.run(prepare(url, args.tokens + raw_tokens, users=500))
+    tokens, spare = all_tokens[: args.tokens], all_tokens[args.tokens :]
+    raw_runs = []
+    for n in range(args.rounds):  # before the server holds its pool: connections stay < 100
+        chunk = spare[n * RAW_PER_ROUND : (n + 1) * RAW_PER_ROUND]
+        raw_runs.append(
+            asyncio.run(
+                raw_statement(url, app_id, secret, chunk, args.raw_connections, args.duration)
+            )
+        )
     work = Path(tempfile.mkdtemp())
     per_round = args.tokens // args.rounds
     port = 18_000 + os.getpid() % 1000
@@ -214,6 +302,9 @@ def main() -> None:
         "SAASPORT_ACCESS_LOG": "false",
         "SAASPORT_LOG_LEVEL": "WARNING",
     }
+    if os.environ.get("SAASPORT_BENCH_SERVER_SRC"):
+        # Serve another checkout's code (its src/ directory) under the same load, to compare.
+        env["PYTHONPATH"] = os.environ["SAASPORT_BENCH_SERVER_SRC"]
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.redeem_server", str(port), str(args.workers)],
         env=env,
@@ -229,7 +320,7 @@ def main() -> None:
                 time.sleep(0.1)
         # Warm-up: both paths, a little.
         run_wrk(f"{base}/bench/bare", 8, 2, None)
-        results: dict[str, list[dict[str, float]]] = {"bare": [], "redeem": []}
+        results: dict[str, list[dict[str, float]]] = {"bare": [], "redeem": [], "raw": raw_runs}
         for n in range(args.rounds):
             path = work / f"tokens-{n}.txt"
             path.write_text("\n".join(tokens[n * per_round : (n + 1) * per_round]) + "\n")
@@ -238,38 +329,47 @@ def main() -> None:
                 LUA
                 % {"app_id": app_id, "secret": secret, "path": path, "per_thread": per_round // 2}
             )
-            results["bare"].append(
-                run_wrk(f"{base}/bench/bare", args.connections, args.duration, None)
-            )
-            before = asyncio.run(spent(url))
+            cpu = cpu_seconds(server.pid)
+            r = run_wrk(f"{base}/bench/bare", args.connections, args.duration, None)
+            r["cpu_ms"] = (cpu_seconds(server.pid) - cpu) * 1000 / max(r["requests"], 1)
+            results["bare"].append(r)
+            before, cpu = asyncio.run(spent(url)), cpu_seconds(server.pid)
             r = run_wrk(
                 f"{base}/querySimpleUserInfoByToken.action", args.connections, args.duration, script
             )
+            r["cpu_ms"] = (cpu_seconds(server.pid) - cpu) * 1000 / max(r["requests"], 1)
             r["spent"] = asyncio.run(spent(url)) - before
             results["redeem"].append(r)
     finally:
         server.terminate()
         server.wait(timeout=10)
 
-    print("\nevery round (req/s, p50 ms, p99 ms):")
+    print("\nevery round (req/s / p50 ms / p99 ms / server CPU ms per request):")
     for name, runs in results.items():
-        cells = "  ".join(f"{r['rps']:.0f}/{r['p50']:.1f}/{r['p99']:.1f}" for r in runs)
+        cells = "  ".join(
+            f"{r['rps']:.0f}/{r['p50']:.1f}/{r['p99']:.1f}/{r.get('cpu_ms', 0):.3f}" for r in runs
+        )
         print(f"  {name:<7}{cells}")
     bare = max(results["bare"], key=lambda r: r["rps"])
     redeem = max(results["redeem"], key=lambda r: r["rps"])
+    raw = max(results["raw"], key=lambda r: r["rps"])
     print(
         f"\n{args.connections} connections, {args.duration}s per run, best of {args.rounds} rounds, "
         f"{args.workers} uvicorn worker(s), PostgreSQL on the same 2-core machine"
     )
-    print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    print(
-        f"{'GET /bench/bare (constant JSON)':<34}{bare['rps']:>10.0f}{bare['p50']:>10.2f}{bare['p99']:>10.2f}"
-    )
-    print(
-        f"{'querySimpleUserInfoByToken.action':<34}{redeem['rps']:>10.0f}{redeem['p50']:>10.2f}{redeem['p99']:>10.2f}"
-    )
+    print(f"{'endpoint':<40}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU ms/req':>12}")
+    for label, r in (
+        ("GET /bench/bare (constant JSON)", bare),
+        ("querySimpleUserInfoByToken.action", redeem),
+        (f"raw statement, {args.raw_connections} asyncpg conns", raw),
+    ):
+        cpu = f"{r['cpu_ms']:.3f}" if "cpu_ms" in r else "-"
+        print(f"{label:<40}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{cpu:>12}")
     print(f"ratio throughput redeem/bare = {redeem['rps'] / bare['rps']:.2f}  (target >= 0.5)")
     print(f"ratio p99 redeem/bare        = {redeem['p99'] / bare['p99']:.2f}  (target <= 2.0)")
+    print(
+        f"ratio throughput redeem/raw  = {redeem['rps'] / raw['rps']:.2f}  (the database's limit)"
+    )
     print(
         f"tokens spent in the best redeem run: {int(redeem['spent'])} of {int(redeem['requests'])} "
         f"requests; non-2xx answers: {int(redeem['errors'])}"

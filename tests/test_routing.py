@@ -121,3 +121,22 @@ async def test_a_refused_request_changes_nothing(user: Api, platform: Platform) 
 async def test_pages_still_carry_a_form_token(client: httpx.AsyncClient, path: str) -> None:
     r = await client.get(path)
     assert r.status_code == 200 and csrf_of(r.text)
+
+
+async def test_direct_routes_keep_the_platforms_headers_metrics_and_docs(
+    app: Any, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    direct = platform.dialects.direct_routes
+    assert {r.path for r in direct} >= {"/querySimpleUserInfoByToken.action"}
+    r = await client.get("/querySimpleUserInfoByToken.action", params={"token": "x"})
+    assert r.status_code == 200 and r.json()["code"] == "10009"
+    assert (
+        r.headers["x-content-type-options"] == "nosniff"
+        and "no-store" in r.headers["cache-control"]
+    )
+    loopback = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))  # /metrics: loopback only
+    async with httpx.AsyncClient(transport=loopback, base_url="http://testserver") as local:
+        metrics = (await local.get("/metrics")).text
+    assert 'route="/querySimpleUserInfoByToken.action"' in metrics
+    documented = (await client.get("/openapi.json")).json()["paths"]
+    assert "/querySimpleUserInfoByToken.action" in documented

@@ -28,6 +28,7 @@ from saasport.platform import Platform
 from saasport.sso import api as sso_api
 from saasport.sso import pages as sso_pages
 from saasport.web.apidocs import install_api_docs
+from saasport.web.direct import DirectRoutes
 from saasport.web.errors import install_error_handlers
 from saasport.web.middleware import PlatformMiddleware
 from saasport.web.openapi import install_openapi
@@ -76,7 +77,9 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         lifespan=lifespan,
         docs_url=None,  # served by install_api_docs: no CDN, no inline script
         redoc_url=None,
-        max_body_size=settings.max_body_bytes,
+        # Metrics are Prometheus' (PlatformMiddleware); FastAPI's OpenTelemetry hooks would
+        # otherwise ask, on every request, whether a provider was configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.platform = platform
     app.state.pages = Pages(
@@ -88,11 +91,13 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
 
     # Dialect routes first: they face merchant apps on every user arrival, and routes are
     # matched in order.
+    # Dialect routes read what little body they take themselves, within PlatformMiddleware's
+    # cap: a per-route body limiter costs every redemption. (Every other route has its own.)
     for dialect in platform.dialects:
         for router in dialect.routers:
             app.include_router(router)
     for router in (*API_ROUTERS, *PAGE_ROUTERS):
-        app.include_router(router)
+        app.include_router(router, max_body_size=settings.max_body_bytes)
     for router in UPLOAD_ROUTERS:
         app.include_router(router, max_body_size=settings.max_upload_bytes)
     install_api_docs(app, title=f"{app.title} API docs")
@@ -115,11 +120,13 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
             raise HTTPException(status_code=404)
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(DirectRoutes, routes=platform.dialects.direct_routes)
     app.add_middleware(
         PlatformMiddleware,
         default_locale=settings.default_locale,
         input_rules=platform.input_rules,
         max_header_bytes=settings.max_header_bytes,
+        max_request_bytes=settings.max_upload_bytes,
         access_log=settings.access_log,
         hsts=not settings.dev_mode,
     )

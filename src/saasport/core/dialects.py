@@ -26,6 +26,20 @@ class SdkClient(Protocol):
 
 
 @dataclass(frozen=True)
+class DirectRoute:
+    """A hot endpoint answered before the web framework's router (see `web.direct`).
+
+    `endpoint` takes a Starlette `Request` and returns a `Response`; it must answer every
+    refusal itself, in its protocol. The same endpoint is usually also on one of the
+    dialect's routers, where it is documented.
+    """
+
+    method: str
+    path: str
+    endpoint: Any
+
+
+@dataclass(frozen=True)
 class Dialect:
     """One wire protocol: its names, its routes, its error codes and the SDK client for it.
 
@@ -50,6 +64,8 @@ class Dialect:
     # Domain error code (`token_used`, `invalid_client`, …) → the code the wire carries.
     error_codes: Mapping[str, str] = field(default_factory=dict)
     sdk_client: type[SdkClient] | None = None
+    # Endpoints every user arrival hits (redemption): answered without the router's detour.
+    direct_routes: Sequence[DirectRoute] = ()
 
     def __post_init__(self) -> None:
         if not self.name.isascii() or not self.name.isidentifier() or len(self.name) > 16:
@@ -110,6 +126,10 @@ class DialectRegistry:
     def jump_params(self) -> Mapping[str, str]:
         """name → the entry-URL parameter of the jump token."""
         return {d.name: d.jump_param for d in self}
+
+    @property
+    def direct_routes(self) -> list[DirectRoute]:
+        return [route for dialect in self for route in dialect.direct_routes]
 
     def with_(self, *more: Dialect) -> DialectRegistry:
         """A new registry with `more` dialects added (tests add throwaway ones)."""

@@ -52,25 +52,49 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
-def _head_size(scope: Scope) -> int:
+def _head(scope: Scope) -> tuple[int, int | None]:
+    """The request head's size in bytes, and the body's declared Content-Length (if any)."""
     size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
-    return size + sum(len(k) + len(v) for k, v in scope.get("headers", []))
+    length: int | None = None
+    for key, value in scope.get("headers", []):
+        size += len(key) + len(value)
+        if key == b"content-length":
+            length = int(value) if value.isdigit() and len(value) < 16 else -1
+    return size, length
 
 
-async def _refuse_head(send: Send) -> None:
-    body = b"Request header fields too large.\n"
+async def _refuse(send: Send, status: int, text: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 431,
+            "status": status,
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
+                (b"content-length", str(len(text)).encode()),
+                (b"connection", b"close"),
                 *SECURITY_HEADERS,
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": text})
+
+
+class BodyTooLarge(Exception):
+    """A body without a Content-Length grew past the platform's largest request."""
+
+
+def _counting(receive: Receive, limit: int) -> Receive:
+    received = 0
+
+    async def wrapped() -> Message:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise BodyTooLarge()
+        return message
+
+    return wrapped
 
 
 class PlatformMiddleware:
@@ -81,6 +105,7 @@ class PlatformMiddleware:
         default_locale: str,
         input_rules: rules.InputRules,
         max_header_bytes: int = 16 * 1024,
+        max_request_bytes: int = 32 * 1024 * 1024,
         access_log: bool = True,
         hsts: bool = False,
     ) -> None:
@@ -88,6 +113,7 @@ class PlatformMiddleware:
         self.default_locale = default_locale
         self.input_rules = input_rules
         self.max_header_bytes = max_header_bytes
+        self.max_request_bytes = max_request_bytes
         self.access_log = access_log
         # Outside dev mode the site is served over HTTPS: browsers should never use plain HTTP.
         self.security_headers = SECURITY_HEADERS + (
@@ -98,10 +124,17 @@ class PlatformMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _head_size(scope) > self.max_header_bytes:
+        head, length = _head(scope)
+        if head > self.max_header_bytes:
             # Refused before anything reads a header: a 1 MB header costs nobody else time.
-            await _refuse_head(send)
+            await _refuse(send, 431, b"Request header fields too large.\n")
             return
+        # The largest body any route takes; routes set their own smaller limits.
+        if length is not None and not 0 <= length <= self.max_request_bytes:
+            await _refuse(send, 413, b"Content too large.\n")
+            return
+        if length is None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            receive = _counting(receive, self.max_request_bytes)
         chosen = _cookie(scope, LANG_COOKIE)
         locale = i18n.negotiate(
             chosen if chosen in i18n.LOCALES else None,

@@ -1,6 +1,6 @@
 """The scnet dialect: SCNet / Sugon AC OpenAPI (`querySimpleUserInfoByToken.action`)."""
 
-from saasport.core.dialects import Dialect
+from saasport.core.dialects import Dialect, DirectRoute
 from saasport.dialects.scnet import routes
 from saasport.sdk.client import ScnetClient
 
@@ -9,4 +9,9 @@ DIALECT = Dialect.speaking(
     label="SCNet / AC OpenAPI",
     routers=(routes.router,),
     error_codes=routes.ERROR_CODES,
+    direct_routes=tuple(
+        DirectRoute(method, path, routes.query_simple_user_info)
+        for path in routes.TOKEN_PATHS
+        for method in ("GET", "POST")
+    ),
 )

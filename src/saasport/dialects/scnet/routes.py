@@ -84,6 +84,25 @@ def envelope(code: str, msg: str, data: Any = None) -> JSONResponse:
     return JSONResponse({"code": code, "msg": msg, "data": data}, headers=NO_STORE)
 
 
+MAX_BODY = 64 * 1024  # a token, perhaps in a form of a few fields: nothing more
+
+
+class BodyTooLarge(ValueError):
+    """The app sent more than a token's worth of body."""
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused (BodyTooLarge) past MAX_BODY before all of it is read."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    request._body = body = b"".join(chunks)  # Starlette's own cache: request.form() reads it
+    return body
+
+
 async def _token_param(request: Request) -> str:
     """`token` from the query string, a form body or a JSON body, whichever the app used."""
     token = request.query_params.get("token")
@@ -92,11 +111,14 @@ async def _token_param(request: Request) -> str:
         value: object = None
         if content_type.startswith("application/json"):
             try:
-                body = json_document(await request.body() or b"{}")
+                body = json_document(await _body(request) or b"{}")
+            except BodyTooLarge:
+                raise
             except ValueError:
                 body = {}
             value = body.get("token") if isinstance(body, dict) else None
         elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            await _body(request)
             try:
                 value = (await request.form(max_files=0, max_fields=20)).get("token")
             except HTTPException as exc:  # a malformed form: no token was sent
@@ -135,6 +157,9 @@ async def query_simple_user_info(request: Request) -> JSONResponse:
     platform = get_platform(request)  # no dependency injection on the hottest route
     try:
         token = await _token_param(request)
+    except BodyTooLarge:
+        return envelope(INVALID_PARAMETER, N_("The request body is too large."))
+    try:
         credentials = _credentials(request, token)
         if not credentials.app_id:
             raise AppAuthFailed(N_("Send the appId header."))
