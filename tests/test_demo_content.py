@@ -11,8 +11,8 @@ import pytest
 from markdown_it import MarkdownIt
 from PIL import Image
 
-from saasport import demo_content
-from saasport.demo_content import DEMO_APPS, DemoApp, render_icon, render_screenshot
+from saasport.demo_content import DEMO_APPS, DemoApp, canvas, render_icon, render_screenshot
+from saasport.demo_content.icons import GLYPHS
 
 # The listing rules, as the catalog states them (spelled out here so that this test does not
 # follow the catalog's modules around while they are being reorganised).
@@ -59,7 +59,7 @@ def test_fields_within_listing_limits(app: DemoApp) -> None:
     assert app.dialect in DIALECTS
     assert set(app.permissions) <= PERMISSIONS
     assert "profile" in app.permissions
-    assert app.glyph in demo_content.GLYPHS
+    assert app.glyph in GLYPHS
     assert app.english_name.isascii() and app.english_name
     parts = urlsplit(app.website)
     assert parts.scheme == "https" and (parts.hostname or "").endswith(".example")
@@ -132,9 +132,9 @@ def test_rendering_is_deterministic(
 
 
 def test_renders_english_labels_without_the_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo_content, "CJK_FONT", Path("/nonexistent/NotoSansCJK-Regular.ttc"))
-    assert not demo_content.cjk_available()
-    assert demo_content._t(("中文", "English")) == "English"
+    monkeypatch.setattr(canvas, "CJK_FONT", Path("/nonexistent/NotoSansCJK-Regular.ttc"))
+    assert not canvas.cjk_available()
+    assert canvas._t(("中文", "English")) == "English"
     for app in DEMO_APPS:
         data = render_screenshot(app, 0)
         with Image.open(io.BytesIO(data)) as image:

@@ -37,7 +37,7 @@ def dialect_endpoints(platform: Platform) -> set[Any]:
 
 
 def is_page(route: APIRoute) -> bool:
-    return route.endpoint.__module__.endswith(".pages")
+    return route.endpoint.__module__.rsplit(".", 1)[-1].endswith("pages")
 
 
 def test_every_route_owns_a_unit_of_work(app: Any) -> None:

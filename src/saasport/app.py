@@ -17,6 +17,7 @@ from saasport import __version__
 from saasport.accounts import api as accounts_api
 from saasport.accounts import pages as accounts_pages
 from saasport.catalog import api as catalog_api
+from saasport.catalog import credentials_pages, review_pages
 from saasport.catalog import pages as catalog_pages
 from saasport.commerce import api as commerce_api
 from saasport.commerce import pages as commerce_pages
@@ -39,6 +40,8 @@ API_ROUTERS = (sso_api.router, accounts_api.router, catalog_api.router, commerce
 PAGE_ROUTERS = (
     accounts_pages.router,
     catalog_pages.router,
+    credentials_pages.router,
+    review_pages.router,
     commerce_pages.router,
     sso_pages.router,
 )

@@ -1,8 +1,7 @@
-"""Pages: the merchant console (listings, credentials) and the operator's review queue."""
+"""Pages: the merchant console — listings, their editor, images, workflow, deletion — and images."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from starlette.datastructures import FormData
 
 from saasport.accounts.models import User
 from saasport.catalog import media, service, storefront, workflow
+from saasport.catalog.credentials_pages import remember_reveal
 from saasport.catalog.models import Listing
 from saasport.catalog.schemas import (
     CATEGORIES,
@@ -20,21 +20,15 @@ from saasport.catalog.schemas import (
     ListingCreate,
     ListingFields,
 )
-from saasport.core.crypto import SecretBox, token_digest
 from saasport.core.errors import DomainError, NotFound, ValidationFailed
 from saasport.core.messages import N_
 from saasport.deps import DbSession, MaybePageUser, PageUser, PlatformDep
-from saasport.web.cookies import SESSION_COOKIE
-from saasport.web.errors import NO_STORE
 from saasport.web.forms import Form, PagesDep, field, form_values, parse_form, redirect
 from saasport.web.routing import PageRoute
 from saasport.web.uploads import read_limited
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 upload_router = APIRouter(include_in_schema=False, route_class=PageRoute)
-
-REVEAL_COOKIE = "saasport_reveal"
-REVEAL_SECONDS = 600
 
 
 @router.get("/media/{media_id}")
@@ -139,44 +133,8 @@ async def create_listing(
         )
     # Post, redirect, get: a reload of the page that shows the secret creates nothing.
     response = redirect(f"/merchant/listings/{listing.id}/credentials", flash="created")
-    _remember_reveal(request, response, platform.box, listing, secret)
+    remember_reveal(request, response, platform.box, listing, secret)
     return response
-
-
-def _reveal_context(request: Request, listing_id: uuid.UUID) -> str:
-    # Bound to this browser's session and this listing: the cookie is useless elsewhere.
-    session = request.cookies.get(SESSION_COOKIE, "")
-    return f"reveal:{listing_id}:{token_digest(session).hex()}"
-
-
-def _remember_reveal(
-    request: Request, response: Response, box: SecretBox, listing: Listing, secret: str
-) -> None:
-    """Keep the new secret, encrypted, for the credentials page to show (ten minutes)."""
-    sealed = box.encrypt(
-        json.dumps({"secret": secret}), context=_reveal_context(request, listing.id)
-    )
-    response.set_cookie(
-        REVEAL_COOKIE,
-        sealed,
-        max_age=REVEAL_SECONDS,
-        path=f"/merchant/listings/{listing.id}/credentials",
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.platform.settings.secure_cookies,
-    )
-
-
-def _revealed(request: Request, box: SecretBox, listing: Listing) -> str | None:
-    sealed = request.cookies.get(REVEAL_COOKIE)
-    if not sealed or len(sealed) > 500:
-        return None
-    try:
-        data = json.loads(box.decrypt(sealed, context=_reveal_context(request, listing.id)))
-    except Exception:  # any cookie we did not seal, for this listing and this session
-        return None
-    secret = data.get("secret") if isinstance(data, dict) else None
-    return secret if isinstance(secret, str) else None
 
 
 async def _own_editor(
@@ -367,72 +325,6 @@ async def listing_action(
     return redirect(f"/merchant/listings/{listing_id}", flash=action)
 
 
-@router.get("/merchant/listings/{listing_id}/credentials", response_class=HTMLResponse)
-async def credentials(
-    listing_id: uuid.UUID,
-    request: Request,
-    db: DbSession,
-    platform: PlatformDep,
-    pages: PagesDep,
-    user: PageUser,
-) -> Response:
-    """AppID, the ages of the live secrets, rotation; and a new secret, once, after a change."""
-    listing = await service.get_own_listing(db, owner=user, listing_id=listing_id)
-    response = pages.render(
-        request,
-        "catalog/credentials.html",
-        listing=listing,
-        secret=_revealed(request, platform.box, listing),
-        now=platform.clock(),
-    )
-    response.headers.update(NO_STORE)
-    return response
-
-
-@router.post("/merchant/listings/{listing_id}/credentials/stored")
-async def secret_stored(
-    listing_id: uuid.UUID, form: Form, db: DbSession, user: PageUser
-) -> Response:
-    """The merchant has stored the secret: stop showing it."""
-    await service.get_own_listing(db, owner=user, listing_id=listing_id)
-    response = redirect(f"/merchant/listings/{listing_id}/credentials")
-    response.delete_cookie(REVEAL_COOKIE, path=f"/merchant/listings/{listing_id}/credentials")
-    return response
-
-
-@router.post("/merchant/listings/{listing_id}/rotate")
-async def rotate(
-    listing_id: uuid.UUID,
-    request: Request,
-    form: Form,
-    db: DbSession,
-    platform: PlatformDep,
-    user: PageUser,
-) -> Response:
-    listing, secret = await service.rotate_secret(
-        db,
-        owner=user,
-        listing_id=listing_id,
-        box=platform.box,
-        overlap_seconds=platform.settings.secret_rotation_overlap_seconds,
-        revoke_previous_now=field(form, "revoke_previous_now") == "on",
-        now=platform.clock(),
-    )
-    response = redirect(f"/merchant/listings/{listing.id}/credentials", flash="rotated")
-    _remember_reveal(request, response, platform.box, listing, secret)
-    return response
-
-
-@router.post("/merchant/listings/{listing_id}/revoke-previous")
-async def revoke_previous(
-    listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
-) -> Response:
-    await service.revoke_previous_secret(
-        db, owner=user, listing_id=listing_id, now=platform.clock()
-    )
-    return redirect(f"/merchant/listings/{listing_id}/credentials", flash="previous_revoked")
-
-
 @router.get("/merchant/listings/{listing_id}/delete", response_class=HTMLResponse)
 async def confirm_delete(
     listing_id: uuid.UUID, request: Request, db: DbSession, pages: PagesDep, user: PageUser
@@ -469,78 +361,3 @@ async def delete(
             error=exc.message,
         )
     return redirect("/merchant/listings", flash="deleted")
-
-
-# Operator console ---------------------------------------------------------------------------
-
-
-@router.get("/operator/review", response_class=HTMLResponse)
-async def review_queue(
-    request: Request, db: DbSession, pages: PagesDep, user: PageUser
-) -> Response:
-    queue = await workflow.review_queue(db, operator=user)
-    return pages.render(request, "catalog/review_queue.html", queue=queue)
-
-
-@router.get("/operator/review/{listing_id}", response_class=HTMLResponse)
-async def review_listing(
-    listing_id: uuid.UUID,
-    request: Request,
-    db: DbSession,
-    platform: PlatformDep,
-    pages: PagesDep,
-    user: PageUser,
-) -> Response:
-    return await _review_page(listing_id, request, db, platform, pages, user)
-
-
-async def _review_page(
-    listing_id: uuid.UUID,
-    request: Request,
-    db: DbSession,
-    platform: PlatformDep,
-    pages: PagesDep,
-    user: User,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    listing = await workflow.get_for_review(db, operator=user, listing_id=listing_id)
-    owner = await db.get_one(User, listing.owner_id)
-    return pages.render(
-        request,
-        "catalog/review.html",
-        status_code=status_code,
-        listing=listing,
-        owner=owner,
-        events=await workflow.listing_events(db, listing_id=listing.id),
-        errors=errors or {},
-        dialects=platform.dialects.labels,
-    )
-
-
-@router.post("/operator/review/{listing_id}", response_class=HTMLResponse)
-async def review_decide(
-    listing_id: uuid.UUID,
-    request: Request,
-    form: Form,
-    db: DbSession,
-    platform: PlatformDep,
-    pages: PagesDep,
-    user: PageUser,
-) -> Response:
-    action = field(form, "action")
-    if action not in ("approve", "reject", "unpublish", "take_down"):
-        raise NotFound(N_("No such action."))
-    try:
-        body = parse_form(form, ActionIn)
-        await workflow.transition(
-            db,
-            actor=user,
-            listing_id=listing_id,
-            action=body.action,
-            reason=body.reason,
-            now=platform.clock(),
-        )
-    except ValidationFailed as exc:
-        return await _review_page(listing_id, request, db, platform, pages, user, exc.fields, 422)
-    return redirect("/operator/review", flash=action)
