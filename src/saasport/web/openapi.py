@@ -53,9 +53,7 @@ def _complete(schema: dict[str, Any], dialects: Sequence[str]) -> dict[str, Any]
                 responses.setdefault("413", _error(413))
             if any("bearerAuth" in s for s in operation.get("security", [])):
                 responses.setdefault("401", _error(401))
-            if operation.get("operationId", "").startswith("scnet") and "Token" in operation.get(
-                "operationId", ""
-            ):
+            if operation.get("operationId", "").startswith("scnetQuerySimpleUserInfoByToken"):
                 operation.setdefault(
                     "security", [{"scnetAppId": [], "scnetAppSecret": []}, {"scnetAppId": []}]
                 )
