@@ -294,3 +294,16 @@ async def test_the_throwaway_dialect_is_spoken_only_where_registered(
     r = await other.post("/api/v1/listings", json=LISTING | {"dialect": "throwaway"})
     assert r.status_code == 422 and "dialect" in r.json()["error"]["fields"]
     assert (await client.get("/acme/ticket")).status_code == 404
+
+
+def test_the_sdk_and_the_platform_name_the_same_dialects() -> None:
+    registry = builtin()
+    for dialect in registry:
+        assert dialect.sdk_client is not None, dialect.name
+        assert CLIENTS[dialect.name] is dialect.sdk_client
+        assert dialect.jump_param == dialect.sdk_client.token_param
+    assert set(registry.names) == {n for n in CLIENTS if n != "throwaway"}
+    with pytest.raises(ValueError, match="disagree"):
+        Dialect(name="scnet", label="x", jump_param="ticket", sdk_client=CLIENTS["scnet"])
+    with pytest.raises(ValueError, match="twice"):
+        builtin().with_(registry["scnet"])
