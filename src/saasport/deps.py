@@ -79,7 +79,7 @@ async def page_user_optional(request: Request, db: DbSession, platform: Platform
     token = request.cookies.get(SESSION_COOKIE)
     found = await resolve_session(db, token=token, now=platform.clock()) if token else None
     request.state.web_session, request.state.user = found if found else (None, None)
-    if found:  # the console's badge
+    if found and request.method == "GET":  # the console's badge, on the pages it shows
         request.state.unread_notifications = await unread_count(db, user=found[1])
     return request.state.user  # type: ignore[no-any-return]
 

@@ -55,9 +55,6 @@ class Platform:
         master = settings.master_key()
         engine = make_engine(settings)
         sessionmaker = make_sessionmaker(engine)
-        # The throttle's own small pool: its short transactions never wait for a connection
-        # that a request holds while it waits for the throttle.
-        throttle_engine = make_engine(settings, pool_size=3, max_overflow=2)
         box = SecretBox(master)
         return cls(
             settings=settings,
@@ -71,7 +68,8 @@ class Platform:
                 concurrency=settings.argon2_concurrency,
             ),
             throttle=Throttle(
-                make_sessionmaker(throttle_engine), policies=throttle_policies(settings)
+                make_engine(settings, pool_size=3, max_overflow=2),
+                policies=throttle_policies(settings),
             ),
             jump_tokens=jump_token_store(engine, box, settings),
             launcher=Launcher(

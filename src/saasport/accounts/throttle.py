@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from saasport.accounts.models import LoginThrottle
 from saasport.core.errors import RateLimited
@@ -41,19 +41,15 @@ def account_keys(keys: Sequence[str]) -> list[str]:
 class Throttle:
     """Attempt counters in the database, shared by every platform process."""
 
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        *,
-        policies: Mapping[str, ThrottlePolicy],
-    ) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self, engine: AsyncEngine, *, policies: Mapping[str, ThrottlePolicy]) -> None:
+        # An engine of its own (a small pool): these short transactions never wait for a
+        # connection that a request holds while it waits for them.
+        self._engine = engine
+        self._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         self._policies = dict(policies)
 
     async def close(self) -> None:
-        bind = self._sessionmaker.kw.get("bind")
-        if bind is not None:
-            await bind.dispose()
+        await self._engine.dispose()
 
     def policy(self, key: str) -> ThrottlePolicy:
         return self._policies[key.split(":", 1)[0]]

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
-from saasport.catalog.models import Listing, ListingEvent
+from saasport.catalog import events
+from saasport.catalog.models import Listing
 from saasport.core.crypto import SecretBox, new_token
 
 
@@ -45,19 +46,6 @@ def live_secrets(box: SecretBox, listing: Any, *, now: datetime) -> list[str]:
     return found
 
 
-def _record(db: AsyncSession, listing: Listing, actor: User, action: str, now: datetime) -> None:
-    db.add(
-        ListingEvent(
-            listing_id=listing.id,
-            actor_id=actor.id,
-            action=action,
-            from_state=listing.state,
-            to_state=listing.state,
-            at=now,
-        )
-    )
-
-
 async def rotate_secret(
     db: AsyncSession,
     *,
@@ -79,7 +67,7 @@ async def rotate_secret(
     listing.secret_encrypted, listing.secret_digest = encrypted, digest
     listing.secret_rotated_at = now
     action = "rotate_secret_now" if listing.previous_secret_digest is None else "rotate_secret"
-    _record(db, listing, actor, action, now)
+    events.record(db, listing, actor=actor, action=action, now=now)
     await db.flush()
     return secret
 
@@ -92,7 +80,7 @@ async def revoke_previous_secret(
     if expires is None or expires <= now:
         return
     _clear_previous(listing)
-    _record(db, listing, actor, "revoke_previous_secret", now)
+    events.record(db, listing, actor=actor, action="revoke_previous_secret", now=now)
     await db.flush()
 
 

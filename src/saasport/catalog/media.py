@@ -19,7 +19,7 @@ from saasport.accounts.models import User
 from saasport.catalog.models import Listing, ListingScreenshot, Media
 from saasport.catalog.service import get_editable_listing
 from saasport.core.errors import NotFound, ValidationFailed
-from saasport.core.messages import N_, Msg
+from saasport.core.messages import N_, Msg, file_too_large
 
 ICON_SIZE = (96, 96)
 SCREENSHOT_SIZE = (1024, 768)
@@ -43,7 +43,7 @@ def check_image(data: bytes, *, size: tuple[int, int], max_bytes: int) -> Checke
     if not data:
         return N_("Choose a file.")
     if len(data) > max_bytes:
-        return Msg("The file is larger than %(kb)d KB.", kb=max_bytes // 1024)
+        return file_too_large(max_bytes)
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = image.format or ""

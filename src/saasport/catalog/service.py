@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
-from saasport.catalog import credentials
-from saasport.catalog.models import Listing, ListingEvent, ListingState
+from saasport.catalog import credentials, events
+from saasport.catalog.models import Listing, ListingState
 from saasport.catalog.schemas import ListingCreate, ListingFields
 from saasport.core.crypto import SecretBox
 from saasport.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -65,16 +65,7 @@ async def create_listing(
     )
     db.add(listing)
     await db.flush()
-    db.add(
-        ListingEvent(
-            listing_id=listing.id,
-            actor_id=owner.id,
-            action="create",
-            from_state="",
-            to_state=listing.state,
-            at=now,
-        )
-    )
+    events.record(db, listing, actor=owner, action="create", from_state="", now=now)
     await db.flush()
     return listing, secret
 

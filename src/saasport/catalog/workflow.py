@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
 from saasport.accounts.notifications import notify
+from saasport.catalog import events
 from saasport.catalog.models import Listing, ListingEvent, ListingState
 from saasport.catalog.service import (
     get_own_listing,
@@ -60,29 +61,6 @@ TRANSITIONS: dict[str, Transition] = {
     "revise": Transition(frozenset({S.APPROVED, S.UNPUBLISHED, S.SUSPENDED}), S.DRAFT, "merchant"),
 }
 OPERATOR_ALIASES = {"unpublish": "take_down"}  # an operator's unpublish is a take-down
-
-
-def _record(
-    db: AsyncSession,
-    listing: Listing,
-    *,
-    actor: User,
-    action: str,
-    from_state: str,
-    reason: str = "",
-    now: datetime,
-) -> None:
-    db.add(
-        ListingEvent(
-            listing_id=listing.id,
-            actor_id=actor.id,
-            action=action,
-            from_state=from_state,
-            to_state=listing.state,
-            reason=reason,
-            at=now,
-        )
-    )
 
 
 async def get_for_review(db: AsyncSession, *, operator: User, listing_id: uuid.UUID) -> Listing:
@@ -135,7 +113,9 @@ async def transition(
     listing.updated_at = now
     if rule.target == S.PUBLISHED:
         listing.published_at = now
-    _record(db, listing, actor=actor, action=action, from_state=previous, reason=reason, now=now)
+    events.record(
+        db, listing, actor=actor, action=action, from_state=previous, reason=reason, now=now
+    )
     if rule.notify_owner:
         notify(
             db,
@@ -169,7 +149,7 @@ async def delete_listing(
     previous = listing.state
     listing.state = S.DELETED
     listing.updated_at = now
-    _record(db, listing, actor=owner, action="delete", from_state=previous, now=now)
+    events.record(db, listing, actor=owner, action="delete", from_state=previous, now=now)
     await db.flush()
 
 

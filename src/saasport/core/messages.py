@@ -28,3 +28,8 @@ class Msg(str):
         message.template = template
         message.params = params
         return message
+
+
+def file_too_large(limit: int) -> Msg:
+    """The refusal of an upload over `limit` bytes."""
+    return Msg("The file is larger than %(kb)d KB.", kb=limit // 1024)

@@ -85,7 +85,7 @@ def token_to_spend(token: str) -> bytes:
     """The digest a well-formed token is stored under; refuses a missing or malformed one."""
     if not token:
         raise JumpTokenRefused(N_("The token parameter is missing."), code="token_missing")
-    if len(token) > 43 or not TOKEN_RE.fullmatch(token):
+    if not TOKEN_RE.fullmatch(token):
         raise JumpTokenRefused(N_("The token is malformed."), code="token_malformed")
     return token_digest(token)
 

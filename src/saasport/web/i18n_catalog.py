@@ -84,7 +84,7 @@ def _messages(root: Path) -> Iterator[tuple[str | tuple[str, ...], str, int, lis
 
     def wanted(path: str) -> bool:
         rel = Path(path).relative_to(root).as_posix()
-        if Path(path).name.startswith((".", "_")) and Path(path).name != "__init__.py":
+        if Path(path).name.startswith((".", "_")):
             return False
         return any(p == rel or p.startswith(rel + "/") or rel.startswith(p + "/") for p in prefixes)
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 from starlette.datastructures import UploadFile
 
 from saasport.core.errors import ValidationFailed
-from saasport.core.messages import Msg
-
-
-def too_large(limit: int) -> Msg:
-    return Msg("The file is larger than %(kb)d KB.", kb=limit // 1024)
+from saasport.core.messages import file_too_large
 
 
 async def read_limited(upload: object, *, limit: int, field: str) -> bytes:
@@ -18,5 +14,5 @@ async def read_limited(upload: object, *, limit: int, field: str) -> bytes:
         return b""
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise ValidationFailed({field: too_large(limit)})
+        raise ValidationFailed({field: file_too_large(limit)})
     return data

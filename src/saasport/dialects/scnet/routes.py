@@ -87,7 +87,7 @@ def envelope(code: str, msg: str, data: Any = None) -> JSONResponse:
 MAX_BODY = 64 * 1024  # a token, perhaps in a form of a few fields: nothing more
 
 
-class BodyTooLarge(ValueError):
+class BodyTooLarge(Exception):
     """The app sent more than a token's worth of body."""
 
 
@@ -110,10 +110,9 @@ async def _token_param(request: Request) -> str:
         content_type = request.headers.get("content-type", "")
         value: object = None
         if content_type.startswith("application/json"):
+            raw = await _body(request)
             try:
-                body = json_document(await _body(request) or b"{}")
-            except BodyTooLarge:
-                raise
+                body = json_document(raw or b"{}")
             except ValueError:
                 body = {}
             value = body.get("token") if isinstance(body, dict) else None
