@@ -11,7 +11,9 @@ from tests.conftest import TEST_POSTGRES_DEFAULT, postgres_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAINS = ("accounts", "catalog", "commerce", "sso")
-ROUTE_MODULES = {"api", "pages", "models", "__init__"}  # and every `*_pages` module
+# And every `*_pages` module, and `*_http` (HTTP handlers a dialect mounts at its own paths).
+ROUTE_MODULES = {"api", "pages", "models", "__init__"}
+ROUTE_SUFFIXES = ("_pages", "_http")
 
 
 def contracts() -> list[dict[str, object]]:
@@ -26,7 +28,7 @@ def test_every_service_module_of_a_domain_is_under_the_services_contract() -> No
         f"saasport.{domain}.{path.stem}"
         for domain in DOMAINS
         for path in (ROOT / "src" / "saasport" / domain).glob("*.py")
-        if path.stem not in ROUTE_MODULES and not path.stem.endswith("_pages")
+        if path.stem not in ROUTE_MODULES and not path.stem.endswith(ROUTE_SUFFIXES)
     }
     assert found - listed == set(), "add new domain modules to the contract in pyproject.toml"
     assert listed - found == set(), "the contract names modules that no longer exist"

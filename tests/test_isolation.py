@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from saasport.catalog.models import Media
 from saasport.commerce.models import Entitlement
 from saasport.platform import Platform
-from saasport.sso.models import AccessToken, JumpToken
+from saasport.sso.models import AccessToken, JumpToken, OAuthConsent
 from tests.conftest import LISTING, PASSWORD, Api, make_operator, png, signup, unique
 
 CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
@@ -251,6 +251,7 @@ class World:
                 ("jump tokens", JumpToken, JumpToken.listing_id),
                 ("access tokens", AccessToken, AccessToken.listing_id),
                 ("entitlements", Entitlement, Entitlement.listing_id),
+                ("consents", OAuthConsent, OAuthConsent.listing_id),
             ):
                 snap[name] = await db.scalar(
                     select(func.count()).select_from(model).where(column.in_(ids))
@@ -304,6 +305,16 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
     r = await owner.post(f"/api/v1/catalog/{published['id']}/trial", json={"org_id": org_id})
     assert r.status_code == 201, r.text
     org_entitlement = r.json()["id"]
+    async with platform.sessionmaker() as db:  # what an OpenID Connect consent leaves behind
+        db.add(
+            OAuthConsent(
+                user_id=uuid.UUID(holder.user["id"]),
+                listing_id=uuid.UUID(published["id"]),
+                scopes=["email"],
+                granted_at=platform.clock(),
+            )
+        )
+        await db.commit()
 
     w = World(
         app=app,
@@ -962,6 +973,14 @@ CASES: list[Case] = [
         lambda w, who: Req(f"/console/apps/{w.org_entitlement}/launch"),
         STRANGERS | {"holder": NF},
         ("staff", 303),
+    ),
+    A(
+        "take back a consent someone else gave",
+        "POST",
+        "/account/consents/{listing_id}/revoke",
+        lambda w, who: Req(f"/account/consents/{w.published['id']}/revoke"),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 303),
     ),
 ]
 

@@ -18,7 +18,9 @@ app = typer.Typer(help="saasport: an application marketplace platform.", no_args
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 admin_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="The keys ID tokens are signed with.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+app.add_typer(keys_app, name="keys")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -89,6 +91,57 @@ def admin_create(
         ensure_operator(settings, username=username, password=password, email=email)
     )
     typer.echo(("created" if created else "updated") + f" operator {username}")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Start signing with a new key; the old one stays published until its tokens expire."""
+    from saasport.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    kid = asyncio.run(_rotate_keys(settings))
+    typer.echo(f"signing with key {kid}; earlier keys stay in the JWKS until their tokens expire")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The published signing keys, newest first."""
+    from saasport.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    for kid, created, retired in asyncio.run(_published_keys(settings)):
+        state = f"retired {retired:%Y-%m-%d %H:%M}" if retired else "signing"
+        typer.echo(f"{kid}  created {created:%Y-%m-%d %H:%M}  {state}")
+
+
+async def _rotate_keys(settings: Settings) -> str:
+    from saasport.dialects import builtin
+    from saasport.platform import Platform
+
+    platform = Platform.build(settings, dialects=builtin())
+    try:
+        async with platform.sessionmaker() as db:
+            kid = await platform.oauth.rotate_keys(db)
+            await db.commit()
+        return kid
+    finally:
+        await platform.close()
+
+
+async def _published_keys(settings: Settings) -> list[tuple[str, object, object]]:
+    from saasport.dialects import builtin
+    from saasport.platform import Platform
+
+    platform = Platform.build(settings, dialects=builtin())
+    try:
+        async with platform.sessionmaker() as db:
+            keys = await platform.oauth.published_keys(db)
+            await db.commit()  # the first key, if none existed
+        return [(k.kid, k.created_at, k.retired_at) for k in keys]
+    finally:
+        await platform.close()
 
 
 @app.command()

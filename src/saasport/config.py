@@ -42,6 +42,9 @@ class Settings(BaseSettings):
 
     jump_token_ttl_seconds: int = 300
     access_token_ttl_seconds: int = 12 * 3600
+    id_token_ttl_seconds: int = Field(
+        default=3600, description="How long OpenID Connect ID tokens (and QingCloud's) live."
+    )
     session_ttl_seconds: int = 14 * 24 * 3600
     api_login_token_ttl_seconds: int = 30 * 24 * 3600
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from saasport.accounts.service import end_session
 from saasport.accounts.throttle import Throttle, ThrottlePolicy
 from saasport.commerce.service import active_holders
 from saasport.config import Settings
@@ -22,6 +23,9 @@ from saasport.core.mail import ConsoleMailer, Mailer, MemoryMailer, SmtpMailer
 from saasport.core.passwords import Passwords
 from saasport.core.rules import InputRules
 from saasport.db.session import make_engine, make_sessionmaker
+from saasport.sso.keys import KeyRing
+from saasport.sso.logout import LogoutNotice, LogoutSender, end_session_everywhere
+from saasport.sso.provider import OAuthProvider
 from saasport.sso.service import Launcher
 from saasport.sso.store import JumpTokenStore, SessionJumpTokenStore
 from saasport.sso.store_pg import PostgresJumpTokenStore
@@ -38,6 +42,8 @@ class Platform:
     throttle: Throttle
     jump_tokens: JumpTokenStore
     launcher: Launcher
+    oauth: OAuthProvider
+    logouts: LogoutSender
     mailer: Mailer
     csrf_key: bytes
     clock: Clock = utcnow
@@ -75,7 +81,18 @@ class Platform:
             launcher=Launcher(
                 ttl=timedelta(seconds=settings.jump_token_ttl_seconds),
                 jump_params=dialects.jump_params,
+                signing_in_apps=dialects.signing_in_apps,
             ),
+            oauth=OAuthProvider(
+                box=box,
+                # A retired key is published for as long as a token it signed may live.
+                keys=KeyRing(box, keep=timedelta(seconds=settings.id_token_ttl_seconds + 600)),
+                issuer=settings.base_url,
+                sessionmaker=sessionmaker,
+                clock=clock,
+                id_token_ttl=timedelta(seconds=settings.id_token_ttl_seconds),
+            ),
+            logouts=LogoutSender(dev_mode=settings.dev_mode),
             mailer=mailer or mailer_for(settings),
             csrf_key=derive_key(master, "csrf"),
             clock=clock,
@@ -85,6 +102,16 @@ class Platform:
         """Close every pool of connections the platform opened."""
         await self.engine.dispose()
         await self.throttle.close()
+
+    async def sign_out(self, db: AsyncSession, *, session_token: str) -> list[LogoutNotice]:
+        """End a browser's platform session and what apps were given in it; the logout
+        notices to send (`self.logouts.send`) once the change is committed."""
+        ended = await end_session(db, token=session_token)
+        if ended is None:
+            return []
+        return await end_session_everywhere(
+            db, keys=self.oauth.keys, issuer=self.oauth.issuer, session_id=ended, now=self.clock()
+        )
 
     @property
     def input_rules(self) -> InputRules:

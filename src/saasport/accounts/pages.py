@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
 
 from saasport.accounts import email, notifications, orgs, service
 from saasport.accounts.models import User
@@ -130,12 +131,14 @@ async def register(
 
 
 @router.post("/logout")
-async def logout(request: Request, form: Form, db: DbSession) -> Response:
+async def logout(request: Request, form: Form, db: DbSession, platform: PlatformDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        await service.end_session(db, token=token)
+    # Out of every app it can reach, too: their tokens end, their back-channels are told.
+    notices = await platform.sign_out(db, session_token=token) if token else []
     response = redirect("/")
     response.delete_cookie(SESSION_COOKIE)
+    if notices:
+        response.background = BackgroundTask(platform.logouts.send, notices)
     return response
 
 

@@ -183,8 +183,14 @@ async def resolve_session(
     return (row[0], row[1]) if row else None
 
 
-async def end_session(db: AsyncSession, *, token: str) -> None:
-    await db.execute(delete(WebSession).where(WebSession.token_digest == token_digest(token)))
+async def end_session(db: AsyncSession, *, token: str) -> uuid.UUID | None:
+    """Sign the browser out; returns the ended session's id (None: it had already ended)."""
+    ended = await db.execute(
+        delete(WebSession)
+        .where(WebSession.token_digest == token_digest(token))
+        .returning(WebSession.id)
+    )
+    return ended.scalar_one_or_none()
 
 
 async def create_api_token(

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from saasport.catalog import service
 from saasport.catalog.models import Listing
 from saasport.core.crypto import SecretBox, token_digest
+from saasport.core.dialects import Dialect, DialectRegistry
 from saasport.deps import DbSession, PageUser, PlatformDep
 from saasport.web.cookies import SESSION_COOKIE
 from saasport.web.errors import NO_STORE
@@ -81,9 +82,17 @@ async def credentials(
         listing=listing,
         secret=_revealed(request, platform.box, listing),
         now=platform.clock(),
+        dialect=platform.dialects[listing.dialect]
+        if listing.dialect in platform.dialects
+        else None,
+        base_url=platform.settings.base_url.rstrip("/"),
     )
     response.headers.update(NO_STORE)
     return response
+
+
+def dialect_of(dialects: DialectRegistry, name: str) -> Dialect | None:
+    return dialects[name] if name in dialects else None
 
 
 @router.post("/merchant/listings/{listing_id}/credentials/stored")

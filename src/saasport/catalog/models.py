@@ -64,6 +64,11 @@ class Listing(UUIDPrimaryKey, Timestamps, Base):
     dialect: Mapped[str] = mapped_column(String(16), default="native")
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
     icon_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("media.id"))
+    # As an OAuth / OpenID Connect client, a CAS service: the exact URLs users may be sent
+    # back to after sign-in and sign-out, and where the platform announces a sign-out.
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    backchannel_logout_uri: Mapped[str] = mapped_column(String(500), default="")
 
     state: Mapped[str] = mapped_column(String(16), default=ListingState.DRAFT, index=True)
     published_at: Mapped[datetime | None]

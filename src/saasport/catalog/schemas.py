@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from saasport.catalog.models import Listing, ListingState
 from saasport.core import rules
@@ -53,7 +53,35 @@ def _permissions(value: list[Permission]) -> list[Permission]:
     return [p for p in PERMISSIONS if p in asked]
 
 
+def _callback_url(value: str) -> str:
+    """A URL the platform sends users or sign-out notices to: like an entry URL, no fragment
+    (RFC 6749 §3.1.2); compared exactly as stored."""
+    if "#" in value:
+        raise ValueError(N_("A redirect URL cannot have a #fragment."))
+    return _entry_url(value)
+
+
+def _lines(value: object) -> object:
+    """One URL per line from a form's text area; a JSON list as it is."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [line.strip() for v in value for line in v.splitlines() if line.strip()]
+    return value
+
+
+def _distinct(value: list[str]) -> list[str]:
+    return list(dict.fromkeys(value))
+
+
 EntryUrl = Annotated[Line, Field(max_length=URL_MAX * 2), AfterValidator(_entry_url)]
+CallbackUrl = Annotated[Line, Field(max_length=URL_MAX * 2), AfterValidator(_callback_url)]
+CallbackUrls = Annotated[
+    list[CallbackUrl],
+    BeforeValidator(_lines),
+    Field(max_length=10),
+    AfterValidator(_distinct),
+]
 Link = Annotated[Line, Field(max_length=URL_MAX * 2), AfterValidator(_link)]
 DialectName = Annotated[Line, Field(max_length=16), AfterValidator(_dialect)]
 Text = Annotated[Paragraphs, Field(max_length=TEXT_MAX)]
@@ -84,6 +112,21 @@ class ListingFields(BaseModel):
     permissions: Annotated[list[Permission], Field(max_length=8), AfterValidator(_permissions)] = (
         Field(default_factory=lambda: list(PERMISSIONS))
     )
+    redirect_uris: CallbackUrls = Field(
+        default_factory=list,
+        description="OAuth 2 / OpenID Connect redirect URIs and CAS service URLs, matched exactly.",
+    )
+    post_logout_redirect_uris: CallbackUrls = Field(
+        default_factory=list,
+        description="Where OpenID Connect RP-initiated logout may send the user back to.",
+    )
+    backchannel_logout_uri: Annotated[
+        Line, Field(max_length=URL_MAX * 2), AfterValidator(lambda v: _callback_url(v) if v else v)
+    ] = Field(
+        default="",
+        description="Where the platform POSTs a logout token (OpenID Connect back-channel "
+        "logout) or a CAS logout request when the user signs out of the platform.",
+    )
 
 
 class ListingCreate(ListingFields):
@@ -107,6 +150,9 @@ class ListingOut(BaseModel):
     integration_mode: int
     dialect: str
     permissions: list[Permission]
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    backchannel_logout_uri: str
     icon_url: str | None
     screenshot_urls: list[str]
     secret_rotated_at: datetime

@@ -98,6 +98,24 @@ def _held_query(user: User, now: datetime) -> Select[Entitlement, Listing, Organ
     )
 
 
+def holding_of(
+    user: User, listing_id: uuid.UUID, now: datetime
+) -> Select[uuid.UUID, uuid.UUID | None]:
+    """The user's live entitlement to one listing (its `org_id`: the enterprise's, if so)."""
+    return (
+        select(Entitlement.id, Entitlement.org_id)
+        .join(Listing, Listing.id == Entitlement.listing_id)
+        .where(
+            Entitlement.listing_id == listing_id,
+            or_(Entitlement.user_id == user.id, Entitlement.org_id.in_(accepted_orgs_of(user.id))),
+            Listing.state == ListingState.PUBLISHED,
+            *_live(now),
+        )
+        .order_by(Entitlement.org_id.is_not(None))  # the user's own first
+        .limit(1)
+    )
+
+
 async def held_apps(db: AsyncSession, *, user: User, now: datetime) -> list[HeldApp]:
     """The user's own entitlements and those of every enterprise they belong to."""
     rows = await db.execute(_held_query(user, now).order_by(Entitlement.created_at.desc()))

@@ -59,17 +59,27 @@ class Dialect:
 
     name: str
     label: str
-    jump_param: str  # the entry-URL query parameter the one-time jump token rides in
+    # The query parameter the one-time credential reaches the app in: the jump token at the
+    # entry URL, or (OAuth 2 dialects) the authorization code at the redirect URI.
+    jump_param: str
     routers: Sequence[Any] = ()  # fastapi.APIRouter objects; core stays framework-free
     # Domain error code (`token_used`, `invalid_client`, …) → the code the wire carries.
     error_codes: Mapping[str, str] = field(default_factory=dict)
     sdk_client: type[SdkClient] | None = None
     # Endpoints every user arrival hits (redemption): answered without the router's detour.
     direct_routes: Sequence[DirectRoute] = ()
+    # "jump_token": "Use" sends the user to the entry URL with a jump token. "oauth2": "Use"
+    # opens the entry URL as it is, and the app signs the user in through the platform.
+    signs_in_with: str = "jump_token"
+    # A template (under web/templates) the merchant console shows with a listing's
+    # credentials: the endpoints and a configuration block to copy into the app.
+    console_template: str = ""
 
     def __post_init__(self) -> None:
         if not self.name.isascii() or not self.name.isidentifier() or len(self.name) > 16:
             raise ValueError(f"dialect name {self.name!r}: 1-16 ASCII letters, digits or '_'")
+        if self.signs_in_with not in ("jump_token", "oauth2", "cas"):
+            raise ValueError(f"dialect {self.name!r}: unknown sign-in {self.signs_in_with!r}")
         client = self.sdk_client
         if client is not None and (client.dialect, client.token_param) != (
             self.name,
@@ -124,8 +134,13 @@ class DialectRegistry:
 
     @property
     def jump_params(self) -> Mapping[str, str]:
-        """name → the entry-URL parameter of the jump token."""
-        return {d.name: d.jump_param for d in self}
+        """name → the entry-URL parameter of the jump token, for the dialects that use one."""
+        return {d.name: d.jump_param for d in self if d.signs_in_with == "jump_token"}
+
+    @property
+    def signing_in_apps(self) -> frozenset[str]:
+        """The dialects whose apps sign their users in themselves (OAuth 2, CAS…)."""
+        return frozenset(d.name for d in self if d.signs_in_with != "jump_token")
 
     @property
     def direct_routes(self) -> list[DirectRoute]:

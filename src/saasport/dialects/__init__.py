@@ -8,9 +8,9 @@ is the checklist for a new one.
 from __future__ import annotations
 
 from saasport.core.dialects import DialectRegistry
-from saasport.dialects import native, scnet
+from saasport.dialects import native, oidc, scnet
 
 
 def builtin() -> DialectRegistry:
     """The dialects saasport ships, in the order their routes are matched."""
-    return DialectRegistry([scnet.DIALECT, native.DIALECT])
+    return DialectRegistry([scnet.DIALECT, native.DIALECT, oidc.DIALECT])

@@ -1,7 +1,8 @@
 """The merchant SDK: what an ISV's web app needs to accept users jumping in from saasport.
 
-Depends only on httpx; importing it does not import the platform, nor any web framework
-(the entry-route helpers are `saasport.sdk.starlette` and `saasport.sdk.flask`). Example::
+Depends on httpx (and, for OpenID Connect, Authlib); importing it does not import the platform,
+nor any web framework (the entry-route helpers are `saasport.sdk.starlette` and
+`saasport.sdk.flask`). Example::
 
     from saasport.sdk import JumpTokenError, client_for
 
@@ -17,6 +18,7 @@ Depends only on httpx; importing it does not import the platform, nor any web fr
 
 from saasport.sdk.client import (
     CLIENTS,
+    DialectClient,
     NativeClient,
     PlatformUser,
     RedemptionClient,
@@ -32,6 +34,7 @@ from saasport.sdk.errors import (
 
 __all__ = [
     "CLIENTS",
+    "DialectClient",
     "InvalidClientError",
     "JumpTokenError",
     "NativeClient",

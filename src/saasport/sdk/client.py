@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import hmac
+import importlib
 import json
 import re
 import threading
@@ -32,6 +33,7 @@ from saasport.sdk.errors import (
 __all__ = [
     "CLIENTS",
     "DEFAULT_TIMEOUT",
+    "DialectClient",
     "InvalidClientError",
     "JumpTokenError",
     "NativeClient",
@@ -63,8 +65,10 @@ class PlatformUser:
     email_verified: bool = False
 
 
-CLIENTS: dict[str, type[RedemptionClient]] = {}
+CLIENTS: dict[str, type[DialectClient]] = {}
 """Client classes by dialect name; a subclass that sets `dialect` registers itself here."""
+# Clients in modules of their own, imported on first use (they need more than httpx).
+_ELSEWHERE = {"oidc": "saasport.sdk.oidc"}
 
 
 def check_token(token: str) -> None:
@@ -75,33 +79,13 @@ def check_token(token: str) -> None:
         raise JumpTokenError("token_malformed", "The token is malformed.")
 
 
-class RedemptionClient(abc.ABC):
-    """Redeems jump tokens against one platform for one app; subclass it for a new dialect.
-
-    Class attributes: `dialect` (its name in `CLIENTS` and `client_for`), `token_param` (the
-    query parameter in which the user's browser brings the jump token to the app's entry
-    URL) and `path` (the redemption endpoint). A subclass says how to ask and how to read
-    the answer; status >= 500, transport failures and unreadable answers are handled here::
-
-        class AcmeClient(RedemptionClient):
-            dialect = "acme"            # registers it: client_for("acme", ...)
-            token_param = "ticket"
-            path = "/sso/ticket"
-
-            def request_args(self, token: str) -> dict[str, Any]:
-                return {"method": "POST", "url": self.base_url + self.path,
-                        "json": {"ticket": token}, "auth": (self.app_id, self.app_secret)}
-
-            def parse(self, response: httpx.Response) -> PlatformUser:
-                body = response.json()  # ValueError / KeyError / TypeError: PlatformUnavailable
-                if body["error"]:
-                    raise JumpTokenError(body["error"], "refused")
-                return PlatformUser(user_id=body["uid"], ...)
-    """
+class DialectClient:
+    """One app's connection to one platform in one dialect: its credentials and its pooled
+    HTTP clients. `dialect` names it in `CLIENTS`; `token_param` is the query parameter the
+    user's browser brings the one-time credential in (a jump token, or an OAuth code)."""
 
     dialect: ClassVar[str] = ""
     token_param: ClassVar[str] = ""
-    path: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -136,14 +120,6 @@ class RedemptionClient(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} app_id={self.app_id!r}>"
-
-    @abc.abstractmethod
-    def request_args(self, token: str) -> dict[str, Any]:
-        """Keyword arguments for `httpx.Client.request` that redeem `token`."""
-
-    @abc.abstractmethod
-    def parse(self, response: httpx.Response) -> PlatformUser:
-        """The user in a (status < 500) answer, or raise the `PlatformError` it means."""
 
     # -- the pooled HTTP clients ---------------------------------------------------------
 
@@ -187,6 +163,41 @@ class RedemptionClient(abc.ABC):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+class RedemptionClient(DialectClient, abc.ABC):
+    """Redeems jump tokens against one platform for one app; subclass it for a new dialect.
+
+    Class attributes: `dialect` (its name in `CLIENTS` and `client_for`), `token_param` (the
+    query parameter in which the user's browser brings the jump token to the app's entry
+    URL) and `path` (the redemption endpoint). A subclass says how to ask and how to read
+    the answer; status >= 500, transport failures and unreadable answers are handled here::
+
+        class AcmeClient(RedemptionClient):
+            dialect = "acme"            # registers it: client_for("acme", ...)
+            token_param = "ticket"
+            path = "/sso/ticket"
+
+            def request_args(self, token: str) -> dict[str, Any]:
+                return {"method": "POST", "url": self.base_url + self.path,
+                        "json": {"ticket": token}, "auth": (self.app_id, self.app_secret)}
+
+            def parse(self, response: httpx.Response) -> PlatformUser:
+                body = response.json()  # ValueError / KeyError / TypeError: PlatformUnavailable
+                if body["error"]:
+                    raise JumpTokenError(body["error"], "refused")
+                return PlatformUser(user_id=body["uid"], ...)
+    """
+
+    path: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    def request_args(self, token: str) -> dict[str, Any]:
+        """Keyword arguments for `httpx.Client.request` that redeem `token`."""
+
+    @abc.abstractmethod
+    def parse(self, response: httpx.Response) -> PlatformUser:
+        """The user in a (status < 500) answer, or raise the `PlatformError` it means."""
 
     # -- redemption ----------------------------------------------------------------------
 
@@ -372,9 +383,11 @@ def client_for(dialect: Literal["scnet"], **kwargs: Any) -> ScnetClient: ...
 @overload
 def client_for(dialect: Literal["native"], **kwargs: Any) -> NativeClient: ...
 @overload
-def client_for(dialect: str, **kwargs: Any) -> RedemptionClient: ...
-def client_for(dialect: str, **kwargs: Any) -> RedemptionClient:
-    """The redemption client of a dialect (`scnet`, `native` or any registered one)."""
+def client_for(dialect: str, **kwargs: Any) -> DialectClient: ...
+def client_for(dialect: str, **kwargs: Any) -> DialectClient:
+    """The client of a dialect (`scnet`, `native`, `oidc` or any registered one)."""
+    if dialect in _ELSEWHERE and dialect not in CLIENTS:
+        importlib.import_module(_ELSEWHERE[dialect])  # registers it
     try:
         cls = CLIENTS[dialect]
     except KeyError:

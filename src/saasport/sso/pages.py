@@ -1,14 +1,16 @@
-"""Pages: "Use" — the jump into an application — for users, merchants and reviewers."""
+"""Pages: "Use" — the jump into an application — for users, merchants and reviewers; and the
+applications a user allowed to know more about them."""
 
 from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from saasport.deps import DbSession, PageUser, PlatformDep
-from saasport.web.forms import Form
+from saasport.sso.provider import consents_of, revoke_consent
+from saasport.web.forms import Form, PagesDep, redirect
 from saasport.web.routing import PageRoute
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -51,3 +53,20 @@ async def launch_for_review(
         db, operator=user, listing_id=listing_id, now=platform.clock()
     )
     return jump(url)
+
+
+@router.get("/account/connected")
+async def connected_apps(
+    request: Request, db: DbSession, platform: PlatformDep, user: PageUser, pages: PagesDep
+) -> Response:
+    """The applications the user allowed to know more than the basic profile."""
+    consents = await consents_of(db, user=user)
+    return pages.render(request, "sso/connected.html", consents=consents)
+
+
+@router.post("/account/consents/{listing_id}/revoke")
+async def revoke_app_consent(
+    listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    await revoke_consent(db, user=user, listing_id=listing_id, now=platform.clock())
+    return redirect("/account/connected", flash="consent_revoked")

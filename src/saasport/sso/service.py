@@ -41,9 +41,16 @@ def entry_url_with_token(entry_url: str, *, param: str, token: str) -> str:
 class Launcher:
     """Issues jump tokens: how long they live, and which parameter each dialect carries."""
 
-    def __init__(self, *, ttl: timedelta, jump_params: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        *,
+        ttl: timedelta,
+        jump_params: Mapping[str, str],
+        signing_in_apps: frozenset[str] = frozenset(),
+    ) -> None:
         self.ttl = ttl
         self._params = dict(jump_params)
+        self._signing_in = signing_in_apps
 
     async def _issue(
         self,
@@ -56,6 +63,8 @@ class Launcher:
     ) -> str:
         if not listing.entry_url:
             raise InvalidTransition(N_("This application has no entry URL yet."))
+        if listing.dialect in self._signing_in:
+            return listing.entry_url  # the app asks the platform who the user is
         param = self._params.get(listing.dialect)
         if param is None:
             raise InvalidTransition(N_("This platform no longer speaks the application's dialect."))

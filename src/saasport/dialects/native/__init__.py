@@ -9,4 +9,5 @@ DIALECT = Dialect.speaking(
     label="saasport native (REST v1)",
     routers=(routes.router,),
     error_codes=routes.ERROR_CODES,
+    console_template="dialects/native.html",
 )

@@ -9,6 +9,7 @@ DIALECT = Dialect.speaking(
     label="SCNet / AC OpenAPI",
     routers=(routes.router,),
     error_codes=routes.ERROR_CODES,
+    console_template="dialects/scnet.html",
     direct_routes=tuple(
         DirectRoute(method, path, routes.query_simple_user_info)
         for path in routes.TOKEN_PATHS

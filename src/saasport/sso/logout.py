@@ -1,0 +1,160 @@
+"""One platform session across apps: what signing out of the platform ends, and tells.
+
+When a platform session ends, every token issued in it stops working, and each application
+that registered a back-channel logout URI and signed the user in during that session is sent a
+logout token (OpenID Connect Back-Channel Logout 1.0): a JWT naming the session (`sid`) and
+the user (`sub`), POSTed as `logout_token`. Delivery happens after the answer is sent, once,
+with a short timeout; a missed one leaves the app's session to its own expiry (the platform's
+tokens are already revoked). The outbox worker will make it durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import structlog
+from joserfc import jwt
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from saasport.catalog.models import Listing
+from saasport.core.urls import host_is_private
+from saasport.sso.keys import ALG, KeyRing
+from saasport.sso.models import OAuthToken
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+log = structlog.get_logger("saasport.logout")
+
+
+@dataclass(frozen=True)
+class LogoutNotice:
+    """A logout token to POST to one application's back-channel logout URI."""
+
+    listing_id: uuid.UUID
+    url: str
+    logout_token: str = field(repr=False)
+
+
+def logout_token(
+    keys: KeyRing,
+    session: Session,
+    *,
+    issuer: str,
+    client_id: str,
+    user_id: uuid.UUID,
+    web_session_id: uuid.UUID,
+    now: datetime,
+) -> str:
+    key = keys.current(session, now=now)
+    iat = int(now.timestamp())
+    claims = {
+        "iss": issuer,
+        "aud": client_id,
+        "iat": iat,
+        "exp": iat + 120,
+        "jti": secrets.token_urlsafe(16),
+        "sub": str(user_id),
+        "sid": str(web_session_id),
+        "events": {BACKCHANNEL_EVENT: {}},
+    }
+    return jwt.encode({"alg": ALG, "kid": key.kid, "typ": "logout+jwt"}, claims, key.key)
+
+
+async def end_session_everywhere(
+    db: AsyncSession, *, keys: KeyRing, issuer: str, session_id: uuid.UUID, now: datetime
+) -> list[LogoutNotice]:
+    """Revoke what the session was given; the notices to send to the apps it signed in to."""
+    rows = (
+        await db.execute(
+            select(Listing.id, Listing.app_id, Listing.backchannel_logout_uri, OAuthToken.user_id)
+            .join(Listing, Listing.id == OAuthToken.listing_id)
+            .where(
+                OAuthToken.session_id == session_id,
+                OAuthToken.revoked_at.is_(None),
+                Listing.backchannel_logout_uri != "",
+            )
+            .distinct()
+        )
+    ).all()
+
+    def tokens(session: Session) -> list[LogoutNotice]:
+        return [
+            LogoutNotice(
+                listing_id=listing_id,
+                url=url,
+                logout_token=logout_token(
+                    keys,
+                    session,
+                    issuer=issuer,
+                    client_id=app_id,
+                    user_id=user_id,
+                    web_session_id=session_id,
+                    now=now,
+                ),
+            )
+            for listing_id, app_id, url, user_id in rows
+        ]
+
+    notices = await db.run_sync(tokens) if rows else []
+    await db.execute(
+        update(OAuthToken)
+        .where(OAuthToken.session_id == session_id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return notices
+
+
+class LogoutSender:
+    """POSTs logout tokens to applications (never to private addresses outside dev mode)."""
+
+    def __init__(
+        self,
+        *,
+        dev_mode: bool,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.dev_mode = dev_mode
+        self.timeout = timeout
+        self.transport = transport  # tests hand in the applications they stand up
+
+    async def send(self, notices: Sequence[LogoutNotice]) -> list[int | None]:
+        """Each notice's HTTP status (None: not delivered)."""
+        if not notices:
+            return []
+        async with httpx.AsyncClient(
+            timeout=self.timeout, transport=self.transport, follow_redirects=False
+        ) as http:
+            return list(await asyncio.gather(*(self._one(http, n) for n in notices)))
+
+    async def _one(self, http: httpx.AsyncClient, notice: LogoutNotice) -> int | None:
+        try:
+            if not self.dev_mode and await _resolves_privately(notice.url):
+                log.warning("logout_refused_private", listing_id=str(notice.listing_id))
+                return None
+            response = await http.post(notice.url, data={"logout_token": notice.logout_token})
+        except (httpx.HTTPError, OSError) as exc:
+            log.warning(
+                "logout_not_delivered", listing_id=str(notice.listing_id), error=type(exc).__name__
+            )
+            return None
+        log.info("logout_delivered", listing_id=str(notice.listing_id), status=response.status_code)
+        return response.status_code
+
+
+async def _resolves_privately(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host_is_private(host):
+        return True
+    infos: list[Any] = await asyncio.get_running_loop().getaddrinfo(host, None)
+    return any(ipaddress.ip_address(info[4][0]).is_global is False for info in infos)
