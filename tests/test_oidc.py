@@ -464,8 +464,9 @@ async def test_the_sdks_oidc_client_signs_a_user_in(rp: Rp, app: Any) -> None:
 class BackChannel:
     """The merchant app's back-channel logout endpoint: what the platform POSTed to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, field: str = "logout_token") -> None:
         self.received: list[str] = []
+        self.urls: list[str] = []
 
         async def app(scope: Any, receive: Any, send: Any) -> None:
             body = b""
@@ -474,7 +475,9 @@ class BackChannel:
                 body += message.get("body", b"")
                 if not message.get("more_body"):
                     break
-            self.received.append(parse_qs(body.decode())["logout_token"][0])
+            host = dict(scope["headers"]).get(b"host", b"").decode()
+            self.urls.append(f"{scope['scheme']}://{host}{scope['path']}")
+            self.received.append(parse_qs(body.decode())[field][0])
             await send({"type": "http.response.start", "status": 200, "headers": []})
             await send({"type": "http.response.body", "body": b""})
 

@@ -82,6 +82,7 @@ class Platform:
                 ttl=timedelta(seconds=settings.jump_token_ttl_seconds),
                 jump_params=dialects.jump_params,
                 signing_in_apps=dialects.signing_in_apps,
+                tokens_in_url=dialects.tokens_in_url,
             ),
             oauth=OAuthProvider(
                 box=box,
@@ -110,7 +111,12 @@ class Platform:
         if ended is None:
             return []
         return await end_session_everywhere(
-            db, keys=self.oauth.keys, issuer=self.oauth.issuer, session_id=ended, now=self.clock()
+            db,
+            keys=self.oauth.keys,
+            box=self.box,
+            issuer=self.oauth.issuer,
+            session_id=ended,
+            now=self.clock(),
         )
 
     @property

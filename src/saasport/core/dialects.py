@@ -70,6 +70,8 @@ class Dialect:
     direct_routes: Sequence[DirectRoute] = ()
     # "jump_token": "Use" sends the user to the entry URL with a jump token. "oauth2": "Use"
     # opens the entry URL as it is, and the app signs the user in through the platform.
+    # "oauth2_tokens": "Use" hands the app OAuth tokens at its entry URL (QingCloud's way);
+    # the app may also sign users in itself.
     signs_in_with: str = "jump_token"
     # A template (under web/templates) the merchant console shows with a listing's
     # credentials: the endpoints and a configuration block to copy into the app.
@@ -78,7 +80,7 @@ class Dialect:
     def __post_init__(self) -> None:
         if not self.name.isascii() or not self.name.isidentifier() or len(self.name) > 16:
             raise ValueError(f"dialect name {self.name!r}: 1-16 ASCII letters, digits or '_'")
-        if self.signs_in_with not in ("jump_token", "oauth2", "cas"):
+        if self.signs_in_with not in ("jump_token", "oauth2", "oauth2_tokens", "cas"):
             raise ValueError(f"dialect {self.name!r}: unknown sign-in {self.signs_in_with!r}")
         client = self.sdk_client
         if client is not None and (client.dialect, client.token_param) != (
@@ -141,6 +143,11 @@ class DialectRegistry:
     def signing_in_apps(self) -> frozenset[str]:
         """The dialects whose apps sign their users in themselves (OAuth 2, CAS…)."""
         return frozenset(d.name for d in self if d.signs_in_with != "jump_token")
+
+    @property
+    def tokens_in_url(self) -> frozenset[str]:
+        """The dialects whose apps get OAuth tokens at their entry URL on "Use"."""
+        return frozenset(d.name for d in self if d.signs_in_with == "oauth2_tokens")
 
     @property
     def direct_routes(self) -> list[DirectRoute]:

@@ -8,9 +8,18 @@ is the checklist for a new one.
 from __future__ import annotations
 
 from saasport.core.dialects import DialectRegistry
-from saasport.dialects import native, oidc, scnet
+from saasport.dialects import cas, huawei, native, oidc, qingcloud, scnet
 
 
 def builtin() -> DialectRegistry:
     """The dialects saasport ships, in the order their routes are matched."""
-    return DialectRegistry([scnet.DIALECT, native.DIALECT, oidc.DIALECT])
+    return DialectRegistry(
+        [
+            scnet.DIALECT,
+            native.DIALECT,
+            oidc.DIALECT,
+            qingcloud.DIALECT,
+            huawei.DIALECT,
+            cas.DIALECT,
+        ]
+    )

@@ -68,7 +68,12 @@ class PlatformUser:
 CLIENTS: dict[str, type[DialectClient]] = {}
 """Client classes by dialect name; a subclass that sets `dialect` registers itself here."""
 # Clients in modules of their own, imported on first use (they need more than httpx).
-_ELSEWHERE = {"oidc": "saasport.sdk.oidc"}
+_ELSEWHERE = {
+    "oidc": "saasport.sdk.oidc",
+    "qingcloud": "saasport.sdk.qingcloud",
+    "huawei": "saasport.sdk.huawei",
+    "cas": "saasport.sdk.cas",
+}
 
 
 def check_token(token: str) -> None:

@@ -3,9 +3,11 @@
 When a platform session ends, every token issued in it stops working, and each application
 that registered a back-channel logout URI and signed the user in during that session is sent a
 logout token (OpenID Connect Back-Channel Logout 1.0): a JWT naming the session (`sid`) and
-the user (`sub`), POSTed as `logout_token`. Delivery happens after the answer is sent, once,
-with a short timeout; a missed one leaves the app's session to its own expiry (the platform's
-tokens are already revoked). The outbox worker will make it durable.
+the user (`sub`), POSTed as `logout_token`; each CAS service a ticket was validated for in the
+session is POSTed a `logoutRequest` naming that ticket (CAS single logout). Delivery happens
+after the answer is sent, once, with a short timeout; a missed one leaves the app's session
+to its own expiry (the platform's tokens are already revoked). The outbox worker will make it
+durable.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 import httpx
 import structlog
@@ -28,7 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from saasport.catalog.models import Listing
+from saasport.core.crypto import SecretBox
 from saasport.core.urls import host_is_private
+from saasport.sso.cas import tickets_to_log_out
 from saasport.sso.keys import ALG, KeyRing
 from saasport.sso.models import OAuthToken
 
@@ -38,11 +43,12 @@ log = structlog.get_logger("saasport.logout")
 
 @dataclass(frozen=True)
 class LogoutNotice:
-    """A logout token to POST to one application's back-channel logout URI."""
+    """A form to POST to one application: an OpenID Connect logout token to its back-channel
+    logout URI, or a CAS logoutRequest to the service a ticket was validated for."""
 
     listing_id: uuid.UUID
     url: str
-    logout_token: str = field(repr=False)
+    form: dict[str, str] = field(repr=False)
 
 
 def logout_token(
@@ -71,7 +77,13 @@ def logout_token(
 
 
 async def end_session_everywhere(
-    db: AsyncSession, *, keys: KeyRing, issuer: str, session_id: uuid.UUID, now: datetime
+    db: AsyncSession,
+    *,
+    keys: KeyRing,
+    box: SecretBox,
+    issuer: str,
+    session_id: uuid.UUID,
+    now: datetime,
 ) -> list[LogoutNotice]:
     """Revoke what the session was given; the notices to send to the apps it signed in to."""
     rows = (
@@ -92,26 +104,44 @@ async def end_session_everywhere(
             LogoutNotice(
                 listing_id=listing_id,
                 url=url,
-                logout_token=logout_token(
-                    keys,
-                    session,
-                    issuer=issuer,
-                    client_id=app_id,
-                    user_id=user_id,
-                    web_session_id=session_id,
-                    now=now,
-                ),
+                form={
+                    "logout_token": logout_token(
+                        keys,
+                        session,
+                        issuer=issuer,
+                        client_id=app_id,
+                        user_id=user_id,
+                        web_session_id=session_id,
+                        now=now,
+                    )
+                },
             )
             for listing_id, app_id, url, user_id in rows
         ]
 
     notices = await db.run_sync(tokens) if rows else []
+    for listing_id, service, ticket in await tickets_to_log_out(db, box=box, session_id=session_id):
+        request = cas_logout_request(ticket, now=now)
+        notices.append(LogoutNotice(listing_id, service, {"logoutRequest": request}))
     await db.execute(
         update(OAuthToken)
         .where(OAuthToken.session_id == session_id, OAuthToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     return notices
+
+
+def cas_logout_request(ticket: str, *, now: datetime) -> str:
+    """CAS single logout: the SAML LogoutRequest naming the ticket as its SessionIndex."""
+    issued = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+        f'ID="LR-{secrets.token_hex(16)}" Version="2.0" IssueInstant="{issued}">'
+        "<saml:NameID>@NOT_USED@</saml:NameID>"
+        f"<samlp:SessionIndex>{escape(ticket)}</samlp:SessionIndex>"
+        "</samlp:LogoutRequest>"
+    )
 
 
 class LogoutSender:
@@ -142,7 +172,7 @@ class LogoutSender:
             if not self.dev_mode and await _resolves_privately(notice.url):
                 log.warning("logout_refused_private", listing_id=str(notice.listing_id))
                 return None
-            response = await http.post(notice.url, data={"logout_token": notice.logout_token})
+            response = await http.post(notice.url, data=notice.form)
         except (httpx.HTTPError, OSError) as exc:
             log.warning(
                 "logout_not_delivered", listing_id=str(notice.listing_id), error=type(exc).__name__

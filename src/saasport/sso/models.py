@@ -162,3 +162,51 @@ class SigningKey(Base):
     public_jwk: Mapped[dict[str, str]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+
+
+class TemporaryKey(Base):
+    """A temporary access key / secret key pair an app signs API calls with for one user
+    (QingCloud's check_token hands them out); it lives as long as the ID token given with it,
+    and stops with the OAuth token it was made from."""
+
+    __tablename__ = "temporary_keys"
+
+    access_key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret_encrypted: Mapped[str] = mapped_column(String(200))
+    oauth_token_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("oauth_tokens.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class SeenNonce(Base):
+    """A signed request already answered (by its nonce or signature), refused if it comes back
+    within the signature window. Shared by every platform process; rows expire."""
+
+    __tablename__ = "seen_nonces"
+
+    key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CasTicket(UUIDPrimaryKey, Base):
+    """A CAS service ticket (`ST-…`): single use, short-lived, bound to the exact service URL
+    it was issued for. Validated tickets stay, for single logout to name them."""
+
+    __tablename__ = "cas_tickets"
+
+    ticket_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    org_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    service: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    validated_at: Mapped[datetime | None]
+    # Kept encrypted only until single logout has named it to the service (CAS SLO sends the
+    # ticket itself as the SessionIndex).
+    ticket_encrypted: Mapped[str | None] = mapped_column(String(200))

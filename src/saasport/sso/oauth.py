@@ -66,6 +66,9 @@ class Policy:
     access_ttl: timedelta = timedelta(hours=1)
     refresh_ttl: timedelta = timedelta(days=30)
     require_pkce: bool = False  # a code challenge is accepted (S256 only) whenever one is sent
+    # Refreshing without the client secret: the rotating refresh token alone (QingCloud's
+    # apps refresh with grant_type and refresh_token only).
+    public_refresh: bool = False
 
 
 @dataclass
@@ -135,10 +138,13 @@ def _first(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 class ListingClient(ClientMixin):
     """A listing seen as an OAuth client of one dialect."""
 
-    def __init__(self, listing: Listing, box: SecretBox, now: datetime) -> None:
+    def __init__(
+        self, listing: Listing, box: SecretBox, now: datetime, *, public_refresh: bool = False
+    ) -> None:
         self.listing = listing
         self._box = box
         self._now = now
+        self._public_refresh = public_refresh
         self.client_metadata = {
             "post_logout_redirect_uris": list(listing.post_logout_redirect_uris)
         }
@@ -154,10 +160,16 @@ class ListingClient(ClientMixin):
         uris = self.listing.redirect_uris
         return uris[0] if len(uris) == 1 else None
 
+    @staticmethod
+    def scope_of(listing: Listing) -> str:
+        """Everything the listing may have: the basic profile and what it was granted."""
+        granted = (s for s in GRANTABLE_SCOPES if s in listing.permissions)
+        return " ".join([*BASIC_SCOPES, *granted])
+
     def get_allowed_scope(self, scope: str | None) -> str:
         """What the listing may have of what it asked (everything it may have, if it asked
         nothing); unknown scopes are dropped, and the token answer says what was granted."""
-        allowed = [*BASIC_SCOPES, *(s for s in GRANTABLE_SCOPES if s in self.listing.permissions)]
+        allowed = self.scope_of(self.listing).split()
         if not scope:
             return " ".join(allowed)
         asked = set(scope.split())
@@ -179,7 +191,9 @@ class ListingClient(ClientMixin):
         return current or previous
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method in AUTH_METHODS
+        return method in AUTH_METHODS or (
+            method == "none" and endpoint == "token" and self._public_refresh
+        )
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code"
@@ -260,6 +274,11 @@ class CodeGrant(_Grant, AuthorizationCodeGrant):
 class RefreshGrant(_Grant, RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True  # refresh tokens rotate
+
+    def __init__(self, request: OAuth2Request, server: CallServer) -> None:
+        super().__init__(request, server)
+        if server.call.policy.public_refresh:
+            self.TOKEN_ENDPOINT_AUTH_METHODS = [*AUTH_METHODS, "none"]
 
     def authenticate_refresh_token(self, refresh_token: str) -> OAuthToken | None:
         if not isinstance(refresh_token, str) or not TOKEN_RE.fullmatch(refresh_token):
@@ -411,6 +430,13 @@ class EndSession(EndSessionEndpoint):
     def get_algorithms(self) -> list[str]:
         return [ALG]
 
+    def is_post_logout_redirect_uri_legitimate(
+        self, request: Any, post_logout_redirect_uri: str, client: Any, logout_hint: Any
+    ) -> bool:
+        # The URI is one the client registered (checked before this is asked), and without an
+        # ID-token hint the user confirms on the platform's own page before anything happens.
+        return True
+
     def end_session(self, end_session_request: Any) -> None:
         pass
 
@@ -441,7 +467,9 @@ class CallServer(AuthorizationServer):
                 Listing.state != ListingState.DELETED,
             )
         ).first()
-        return ListingClient(listing, self.box, call.now) if listing is not None else None
+        if listing is None:
+            return None
+        return ListingClient(listing, self.box, call.now, public_refresh=call.policy.public_refresh)
 
     def generate_token(  # type: ignore[override]
         self,
@@ -538,6 +566,42 @@ class Answer:
     @property
     def location(self) -> str | None:
         return next((v for k, v in self.headers if k.lower() == "location"), None)
+
+
+def tokens_for(
+    *,
+    listing_id: uuid.UUID,
+    user_id: uuid.UUID,
+    org_id: uuid.UUID | None,
+    web_session_id: uuid.UUID | None,
+    scope: str,
+    policy: Policy,
+    now: datetime,
+) -> tuple[dict[str, Any], OAuthToken]:
+    """A new grant issued without a code (QingCloud hands the tokens to the app's URL)."""
+    access, refresh = new_token(), new_token()
+    row = OAuthToken(
+        access_digest=token_digest(access),
+        refresh_digest=token_digest(refresh),
+        family_id=uuid.uuid4(),
+        listing_id=listing_id,
+        user_id=user_id,
+        session_id=web_session_id,
+        org_id=org_id,
+        scope=scope,
+        auth_time=now,
+        issued_at=now,
+        access_expires_at=now + policy.access_ttl,
+        refresh_expires_at=now + policy.refresh_ttl,
+    )
+    token = {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": int(policy.access_ttl.total_seconds()),
+        "scope": scope,
+    }
+    return token, row
 
 
 def user_claims(

@@ -8,6 +8,7 @@ might be in them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -58,6 +59,23 @@ async def plain_request(request: Request, *, with_form: bool = True) -> PlainReq
     )
 
 
+def with_query(request: PlainRequest, **fields: str | None) -> PlainRequest:
+    """The same request with query parameters replaced (None: removed)."""
+    query = [(k, v) for k, v in request.args.items() if k not in fields]
+    query += [(k, v) for k, v in fields.items() if v is not None]
+    return PlainRequest(
+        request.method, request.uri, request.headers, query, list(request.form.items())
+    )
+
+
+def with_form(request: PlainRequest, **fields: str) -> PlainRequest:
+    """The same request with form fields added (a dialect filling in what its wire omits)."""
+    form = [*request.form.items(), *fields.items()]
+    return PlainRequest(
+        request.method, request.uri, request.headers, list(request.args.items()), form
+    )
+
+
 def send(answer: Answer) -> Response:
     """An answer of the core, as it is (JSON bodies, its headers, never cached)."""
     headers = {k: v for k, v in answer.headers if k.lower() != "content-type"}
@@ -72,7 +90,14 @@ def too_large() -> Response:
     return JSONResponse(body, status_code=413, headers=NO_STORE)
 
 
-async def authorize(request: Request, *, policy: Policy) -> Response:
+Adapt = Callable[[PlainRequest], PlainRequest]
+
+
+def _same(request: PlainRequest) -> PlainRequest:
+    return request
+
+
+async def authorize(request: Request, *, policy: Policy, adapt: Adapt = _same) -> Response:
     """The authorization endpoint: sign in, consent, then back to the app with a code.
 
     GET is the app's request; POST is the user's answer on the consent page (the request's
@@ -87,7 +112,7 @@ async def authorize(request: Request, *, policy: Policy) -> Response:
         decision = "allow" if form.get("decision") == "allow" else "deny"
     outcome = await platform.oauth.authorize(
         db,
-        await plain_request(request, with_form=False),
+        adapt(await plain_request(request, with_form=False)),
         policy=policy,
         user=user,
         web_session=getattr(request.state, "web_session", None),
@@ -171,7 +196,7 @@ def invalid_token(description: str = "The access token is unknown, expired or re
     )
 
 
-async def end_session(request: Request, *, policy: Policy) -> Response:
+async def end_session(request: Request, *, policy: Policy, adapt: Adapt = _same) -> Response:
     """RP-initiated logout: sign the browser out of the platform (and so of every app), then
     back to the app's registered post-logout URI, if it gave one.
 
@@ -183,7 +208,7 @@ async def end_session(request: Request, *, policy: Policy) -> Response:
     user = await page_user_optional(request, db, platform)
     pages = request.app.state.pages
     checked = await platform.oauth.end_session(
-        db, await plain_request(request, with_form=False), policy=policy
+        db, adapt(await plain_request(request, with_form=False)), policy=policy
     )
     if isinstance(checked, Refused):
         return pages.render(  # type: ignore[no-any-return]

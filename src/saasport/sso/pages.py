@@ -16,6 +16,12 @@ from saasport.web.routing import PageRoute
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
+def session_id(request: Request) -> uuid.UUID | None:
+    """The platform session of the signed-in browser: what apps get in it ends with it."""
+    web_session = getattr(request.state, "web_session", None)
+    return web_session.id if web_session is not None else None
+
+
 def jump(url: str) -> Response:
     # The token rides in the URL; keep it out of Referer headers and caches.
     return RedirectResponse(
@@ -27,30 +33,57 @@ def jump(url: str) -> Response:
 
 @router.post("/console/apps/{entitlement_id}/launch")
 async def launch(
-    entitlement_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+    entitlement_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    user: PageUser,
 ) -> Response:
     url = await platform.launcher.launch(
-        db, user=user, entitlement_id=entitlement_id, now=platform.clock()
+        db,
+        user=user,
+        entitlement_id=entitlement_id,
+        now=platform.clock(),
+        web_session_id=session_id(request),
     )
     return jump(url)
 
 
 @router.post("/merchant/listings/{listing_id}/launch")
 async def launch_own(
-    listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    user: PageUser,
 ) -> Response:
     url = await platform.launcher.launch_as_owner(
-        db, owner=user, listing_id=listing_id, now=platform.clock()
+        db,
+        owner=user,
+        listing_id=listing_id,
+        now=platform.clock(),
+        web_session_id=session_id(request),
     )
     return jump(url)
 
 
 @router.post("/operator/review/{listing_id}/launch")
 async def launch_for_review(
-    listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    user: PageUser,
 ) -> Response:
     url = await platform.launcher.launch_for_review(
-        db, operator=user, listing_id=listing_id, now=platform.clock()
+        db,
+        operator=user,
+        listing_id=listing_id,
+        now=platform.clock(),
+        web_session_id=session_id(request),
     )
     return jump(url)
 

@@ -15,6 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -25,7 +28,7 @@ from saasport.core.clock import Clock
 from saasport.core.crypto import SecretBox, token_digest
 from saasport.core.errors import NotFound
 from saasport.core.messages import N_
-from saasport.sso.keys import KeyRing
+from saasport.sso.keys import ALG, KeyRing
 from saasport.sso.models import OAuthConsent, OAuthToken
 from saasport.sso.oauth import (
     Answer,
@@ -265,6 +268,42 @@ class OAuthProvider:
             )
 
         return await db.run_sync(run)
+
+    async def client_of_refresh_token(
+        self, db: AsyncSession, refresh_token: str, *, dialect: str
+    ) -> str | None:
+        """The AppID a refresh token was issued to (for dialects that refresh without it)."""
+        if not TOKEN_RE.fullmatch(refresh_token or ""):
+            return None
+        app_id: str | None = await db.scalar(
+            select(Listing.app_id)
+            .join(OAuthToken, OAuthToken.listing_id == Listing.id)
+            .where(
+                OAuthToken.refresh_digest == token_digest(refresh_token),
+                Listing.dialect == dialect,
+            )
+        )
+        return app_id
+
+    async def verify_id_token(
+        self, db: AsyncSession, id_token: str, *, client_id: str, subject: str
+    ) -> str:
+        """ "valid", "expired" or "invalid": an ID token of ours for this client and user."""
+        now = self.clock()
+        jwks = await db.run_sync(lambda s: self.keys.jwks(s, now=now))
+        try:
+            keyset = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+            claims = jwt.decode(id_token, keyset, algorithms=[ALG]).claims
+        except (JoseError, ValueError):
+            return "invalid"
+        if (
+            claims.get("iss") != self.issuer
+            or claims.get("aud") != client_id
+            or claims.get("sub") != subject
+            or not isinstance(claims.get("exp"), int)
+        ):
+            return "invalid"
+        return "valid" if claims["exp"] > now.timestamp() else "expired"
 
     async def jwks(self, db: AsyncSession) -> dict[str, Any]:
         now = self.clock()

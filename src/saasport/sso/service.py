@@ -22,6 +22,7 @@ from saasport.core.crypto import new_token, token_digest
 from saasport.core.errors import InvalidTransition
 from saasport.core.messages import N_
 from saasport.sso.models import AccessToken, JumpToken
+from saasport.sso.oauth import ListingClient, Policy, tokens_for
 from saasport.sso.redemption import TOKEN_RE
 
 LAUNCHABLE_BY_OWNER = frozenset({ListingState.TESTING, ListingState.PUBLISHED})
@@ -32,9 +33,14 @@ LAUNCHABLE_BY_REVIEWER = frozenset(
 
 def entry_url_with_token(entry_url: str, *, param: str, token: str) -> str:
     """The entry URL with the jump token added under the dialect's parameter name."""
-    parts = urlsplit(entry_url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != param]
-    query.append((param, token))
+    return with_params(entry_url, **{param: token})
+
+
+def with_params(url: str, **params: str) -> str:
+    """`url` with `params` set in its query (replacing any of the same name)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query.extend(params.items())
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
@@ -47,10 +53,12 @@ class Launcher:
         ttl: timedelta,
         jump_params: Mapping[str, str],
         signing_in_apps: frozenset[str] = frozenset(),
+        tokens_in_url: frozenset[str] = frozenset(),
     ) -> None:
         self.ttl = ttl
         self._params = dict(jump_params)
         self._signing_in = signing_in_apps
+        self._tokens_in_url = tokens_in_url
 
     async def _issue(
         self,
@@ -60,9 +68,29 @@ class Launcher:
         listing: Listing,
         org_id: uuid.UUID | None,
         now: datetime,
+        web_session_id: uuid.UUID | None = None,
     ) -> str:
         if not listing.entry_url:
             raise InvalidTransition(N_("This application has no entry URL yet."))
+        if listing.dialect in self._tokens_in_url:
+            # QingCloud's way: the tokens themselves, to the app's URL.
+            scope = ListingClient.scope_of(listing)
+            issued, row = tokens_for(
+                listing_id=listing.id,
+                user_id=user.id,
+                org_id=org_id,
+                web_session_id=web_session_id,
+                scope=scope,
+                policy=Policy(dialect=listing.dialect),
+                now=now,
+            )
+            db.add(row)
+            await db.flush()
+            return with_params(
+                listing.entry_url,
+                access_token=issued["access_token"],
+                refresh_token=issued["refresh_token"],
+            )
         if listing.dialect in self._signing_in:
             return listing.entry_url  # the app asks the platform who the user is
         param = self._params.get(listing.dialect)
@@ -83,30 +111,59 @@ class Launcher:
         return entry_url_with_token(listing.entry_url, param=param, token=token)
 
     async def launch(
-        self, db: AsyncSession, *, user: User, entitlement_id: uuid.UUID, now: datetime
+        self,
+        db: AsyncSession,
+        *,
+        user: User,
+        entitlement_id: uuid.UUID,
+        now: datetime,
+        web_session_id: uuid.UUID | None = None,
     ) -> str:
         """ "Use": a one-time jump token for an application the user holds; where to go."""
         held = await get_held_app(db, user=user, entitlement_id=entitlement_id, now=now)
         org_id = held.org.id if held.org else None
-        return await self._issue(db, user=user, listing=held.listing, org_id=org_id, now=now)
+        return await self._issue(
+            db,
+            user=user,
+            listing=held.listing,
+            org_id=org_id,
+            now=now,
+            web_session_id=web_session_id,
+        )
 
     async def launch_as_owner(
-        self, db: AsyncSession, *, owner: User, listing_id: uuid.UUID, now: datetime
+        self,
+        db: AsyncSession,
+        *,
+        owner: User,
+        listing_id: uuid.UUID,
+        now: datetime,
+        web_session_id: uuid.UUID | None = None,
     ) -> str:
         """The merchant's own launch of a test-open (or published) listing."""
         listing = await get_own_listing(db, owner=owner, listing_id=listing_id)
         if listing.state not in LAUNCHABLE_BY_OWNER:
             raise InvalidTransition(N_("Open the listing for testing first."))
-        return await self._issue(db, user=owner, listing=listing, org_id=None, now=now)
+        return await self._issue(
+            db, user=owner, listing=listing, org_id=None, now=now, web_session_id=web_session_id
+        )
 
     async def launch_for_review(
-        self, db: AsyncSession, *, operator: User, listing_id: uuid.UUID, now: datetime
+        self,
+        db: AsyncSession,
+        *,
+        operator: User,
+        listing_id: uuid.UUID,
+        now: datetime,
+        web_session_id: uuid.UUID | None = None,
     ) -> str:
         """An operator's look at a listing under review, signed in as the operator."""
         listing = await get_for_review(db, operator=operator, listing_id=listing_id)
         if listing.state not in LAUNCHABLE_BY_REVIEWER:
             raise InvalidTransition(N_("This listing cannot be launched in its state."))
-        return await self._issue(db, user=operator, listing=listing, org_id=None, now=now)
+        return await self._issue(
+            db, user=operator, listing=listing, org_id=None, now=now, web_session_id=web_session_id
+        )
 
 
 async def check_access_token(db: AsyncSession, *, token: str, now: datetime) -> AccessToken | None:

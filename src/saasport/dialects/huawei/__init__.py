@@ -1,0 +1,14 @@
+"""The huawei dialect: Huawei Cloud KooGallery 联营 OAuth 2 sign-in (seed 002)."""
+
+from saasport.core.dialects import Dialect
+from saasport.dialects.huawei import routes
+from saasport.sdk.huawei import HuaweiClient
+
+DIALECT = Dialect.speaking(
+    HuaweiClient,
+    label="Huawei Cloud KooGallery (联营)",
+    signs_in_with="oauth2",
+    routers=(routes.router, routes.pages),
+    error_codes=routes.ERROR_CODES,
+    console_template="dialects/huawei.html",
+)
