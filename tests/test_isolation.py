@@ -181,6 +181,7 @@ class World:
     invite_org_id: str  # another org of the owner's, which invited `plain`
     user_entitlement: str
     org_entitlement: str
+    victim: str  # an account of nobody else's business, which only an operator may stop
     browsers: dict[str, Browser] = field(default_factory=dict)
 
     def api(self, who: str) -> Api:
@@ -338,6 +339,7 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
         invite_org_id=invite_org_id,
         user_entitlement=user_entitlement,
         org_entitlement=org_entitlement,
+        victim=(await signup(client)).user["id"],
     )
     yield w
     for b in w.browsers.values():
@@ -536,6 +538,14 @@ CASES: list[Case] = [
         "POST",
         "/api/v1/listings/{listing_id}/credentials/rotate",
         lambda w, who: Req(f"/api/v1/listings/{w.published['id']}/credentials/rotate"),
+        STRANGERS,
+        ("owner", 200),
+    ),
+    A(
+        "make another merchant's ISV DES key",
+        "POST",
+        "/api/v1/listings/{listing_id}/credentials/isv-key",
+        lambda w, who: Req(f"/api/v1/listings/{w.published['id']}/credentials/isv-key"),
         STRANGERS,
         ("owner", 200),
     ),
@@ -839,6 +849,14 @@ CASES: list[Case] = [
         ("owner", 303),
     ),
     A(
+        "make another merchant's ISV DES key (page)",
+        "POST",
+        "/merchant/listings/{listing_id}/isv-key",
+        lambda w, who: Req(f"/merchant/listings/{w.published['id']}/isv-key"),
+        STRANGERS,
+        ("owner", 303),
+    ),
+    A(
         "read another merchant's credentials page",
         "GET",
         "/merchant/listings/{listing_id}/credentials",
@@ -973,6 +991,14 @@ CASES: list[Case] = [
         lambda w, who: Req(f"/console/apps/{w.org_entitlement}/launch"),
         STRANGERS | {"holder": NF},
         ("staff", 303),
+    ),
+    A(
+        "deactivate an account without being an operator",
+        "POST",
+        "/api/v1/users/{user_id}/deactivate",
+        lambda w, who: Req(f"/api/v1/users/{w.victim}/deactivate"),
+        NON_OPERATORS | {"holder": FORBIDDEN, "staff": FORBIDDEN},
+        ("operator", 204),
     ),
     A(
         "take back a consent someone else gave",

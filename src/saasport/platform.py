@@ -7,12 +7,14 @@ PostgreSQL or the portable jump-token store, the console or SMTP mailer — is d
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from saasport.accounts.service import end_session
+from saasport.accounts.models import User
+from saasport.accounts.service import deactivate_user, end_session
 from saasport.accounts.throttle import Throttle, ThrottlePolicy
 from saasport.commerce.service import active_holders
 from saasport.config import Settings
@@ -24,7 +26,12 @@ from saasport.core.passwords import Passwords
 from saasport.core.rules import InputRules
 from saasport.db.session import make_engine, make_sessionmaker
 from saasport.sso.keys import KeyRing
-from saasport.sso.logout import LogoutNotice, LogoutSender, end_session_everywhere
+from saasport.sso.logout import (
+    LogoutNotice,
+    LogoutSender,
+    end_session_everywhere,
+    revoke_everything_of,
+)
 from saasport.sso.provider import OAuthProvider
 from saasport.sso.service import Launcher
 from saasport.sso.store import JumpTokenStore, SessionJumpTokenStore
@@ -83,6 +90,7 @@ class Platform:
                 jump_params=dialects.jump_params,
                 signing_in_apps=dialects.signing_in_apps,
                 tokens_in_url=dialects.tokens_in_url,
+                session_token_params=dialects.session_token_params,
             ),
             oauth=OAuthProvider(
                 box=box,
@@ -118,6 +126,26 @@ class Platform:
             session_id=ended,
             now=self.clock(),
         )
+
+    async def deactivate_user(
+        self, db: AsyncSession, *, operator: User, user_id: uuid.UUID
+    ) -> tuple[User, list[LogoutNotice]]:
+        """An operator stops an account: no new sign-ins or tokens, and every session and
+        token it had ends (apps are told, as on sign-out)."""
+        now = self.clock()
+        user, sessions = await deactivate_user(db, operator=operator, user_id=user_id, now=now)
+        notices: list[LogoutNotice] = []
+        for session_id in sessions:
+            notices += await end_session_everywhere(
+                db,
+                keys=self.oauth.keys,
+                box=self.box,
+                issuer=self.oauth.issuer,
+                session_id=session_id,
+                now=now,
+            )
+        await revoke_everything_of(db, user_id=user.id, now=now)
+        return user, notices
 
     @property
     def input_rules(self) -> InputRules:

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from fastapi import APIRouter, Response
+from starlette.background import BackgroundTask
 
 from saasport.accounts import email, orgs, service
 from saasport.accounts.models import OrgMember, User
@@ -154,6 +155,24 @@ async def revoke_token(
     """Revoke one of the caller's tokens."""
     await service.revoke_api_token(db, user=user, token_id=token_id, now=platform.clock())
     return Response(status_code=204)
+
+
+@router.post(
+    "/users/{user_id}/deactivate",
+    operation_id="deactivateUser",
+    status_code=204,
+    responses=errors(403, 404),
+)
+async def deactivate_user(
+    user_id: uuid.UUID, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> Response:
+    """Operators: stop an account. It cannot sign in; every browser session, API token and
+    token any application holds for it ends, and applications are told as on sign-out."""
+    _, notices = await platform.deactivate_user(db, operator=user, user_id=user_id)
+    response = Response(status_code=204)
+    if notices:
+        response.background = BackgroundTask(platform.logouts.send, notices)
+    return response
 
 
 @router.get("/orgs", operation_id="listOrgs", response_model=list[OrgOut])

@@ -16,7 +16,7 @@ from saasport.accounts.models import ApiToken, User, WebSession
 from saasport.accounts.schemas import IDENTIFIER_MAX, RegisterIn
 from saasport.accounts.throttle import Throttle
 from saasport.core.crypto import new_token, token_digest
-from saasport.core.errors import DomainError, NotFound, ValidationFailed
+from saasport.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from saasport.core.messages import N_
 from saasport.core.passwords import Passwords
 
@@ -263,3 +263,28 @@ async def become_merchant(db: AsyncSession, *, user: User) -> User:
     user.is_merchant = True
     await db.flush()
     return user
+
+
+async def deactivate_user(
+    db: AsyncSession, *, operator: User, user_id: uuid.UUID, now: datetime
+) -> tuple[User, list[uuid.UUID]]:
+    """An operator stops an account: it cannot sign in, its browser sessions and API tokens end.
+    Returns the user and the ids of the sessions that ended (what apps got in them ends too)."""
+    if not operator.is_operator:
+        raise Forbidden(N_("Only operators can deactivate accounts."))
+    user = await db.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No such user."))
+    if user.id == operator.id:
+        raise Forbidden(N_("Operators cannot deactivate themselves."))
+    user.is_active = False
+    ended = await db.execute(
+        delete(WebSession).where(WebSession.user_id == user.id).returning(WebSession.id)
+    )
+    await db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await db.flush()
+    return user, list(ended.scalars())

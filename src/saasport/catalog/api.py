@@ -16,6 +16,8 @@ from saasport.catalog.schemas import (
     Category,
     CredentialsOut,
     EventOut,
+    IsvKeyIn,
+    IsvKeyOut,
     ListingCreate,
     ListingCreated,
     ListingFields,
@@ -206,6 +208,34 @@ async def rotate_secret(
         rotated_at=listing.secret_rotated_at,
         previous_secret_expires_at=listing.previous_secret_expires_at,
     )
+
+
+@router.post(
+    "/listings/{listing_id}/credentials/isv-key",
+    operation_id="rotateListingIsvKey",
+    response_model=IsvKeyOut,
+    responses=errors(404, 422),
+)
+async def rotate_isv_key(
+    listing_id: uuid.UUID,
+    response: Response,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+    body: Annotated[IsvKeyIn | None, Body()] = None,
+) -> IsvKeyOut:
+    """A new DES key for the legacy ISV platform's messages (`isvxml`); the old one stops."""
+    derivation = body.derivation if body else "raw"
+    _, key = await service.rotate_isv_key(
+        db,
+        owner=user,
+        listing_id=listing_id,
+        box=platform.box,
+        derivation=derivation,
+        now=platform.clock(),
+    )
+    response.headers.update(NO_STORE)
+    return IsvKeyOut(des_key=key, derivation=derivation)
 
 
 @router.post(

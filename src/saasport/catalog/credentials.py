@@ -88,3 +88,36 @@ def _clear_previous(listing: Listing) -> None:
     listing.previous_secret_encrypted = None
     listing.previous_secret_digest = None
     listing.previous_secret_expires_at = None
+
+
+ISV_KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes: merchants type it
+ISV_KEY_LENGTH = 8  # the seed's example key, "ABCD1234", is 8 characters
+
+
+def _isv_context(app_id: str) -> str:
+    return f"listing-isv-key:{app_id}"
+
+
+async def rotate_isv_key(
+    db: AsyncSession,
+    *,
+    listing: Listing,
+    actor: User,
+    box: SecretBox,
+    derivation: str,
+    now: datetime,
+) -> str:
+    """A new DES key for the legacy ISV messages (the old one stops at once)."""
+    key = "".join(secrets.choice(ISV_KEY_ALPHABET) for _ in range(ISV_KEY_LENGTH))
+    listing.isv_key_encrypted = box.encrypt(key, context=_isv_context(listing.app_id))
+    listing.isv_key_derivation = derivation
+    events.record(db, listing, actor=actor, action="rotate_isv_key", now=now)
+    await db.flush()
+    return key
+
+
+def isv_key(box: SecretBox, listing: Any) -> str | None:
+    """The listing's DES key, read back to check and seal messages (None: none made yet)."""
+    if not listing.isv_key_encrypted:
+        return None
+    return box.decrypt(listing.isv_key_encrypted, context=_isv_context(listing.app_id))

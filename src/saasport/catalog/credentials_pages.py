@@ -36,12 +36,16 @@ def _reveal_context(request: Request, listing_id: uuid.UUID) -> str:
 
 
 def remember_reveal(
-    request: Request, response: Response, box: SecretBox, listing: Listing, secret: str
+    request: Request,
+    response: Response,
+    box: SecretBox,
+    listing: Listing,
+    secret: str,
+    what: str = "secret",
 ) -> None:
-    """Keep the new secret, encrypted, for the credentials page to show (ten minutes)."""
-    sealed = box.encrypt(
-        json.dumps({"secret": secret}), context=_reveal_context(request, listing.id)
-    )
+    """Keep the new secret (or DES key), encrypted, for the credentials page to show (ten
+    minutes)."""
+    sealed = box.encrypt(json.dumps({what: secret}), context=_reveal_context(request, listing.id))
     response.set_cookie(
         REVEAL_COOKIE,
         sealed,
@@ -53,7 +57,9 @@ def remember_reveal(
     )
 
 
-def _revealed(request: Request, box: SecretBox, listing: Listing) -> str | None:
+def _revealed(
+    request: Request, box: SecretBox, listing: Listing, what: str = "secret"
+) -> str | None:
     sealed = request.cookies.get(REVEAL_COOKIE)
     if not sealed or len(sealed) > 500:
         return None
@@ -61,8 +67,8 @@ def _revealed(request: Request, box: SecretBox, listing: Listing) -> str | None:
         data = json.loads(box.decrypt(sealed, context=_reveal_context(request, listing.id)))
     except Exception:  # any cookie we did not seal, for this listing and this session
         return None
-    secret = data.get("secret") if isinstance(data, dict) else None
-    return secret if isinstance(secret, str) else None
+    value = data.get(what) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 @router.get("/merchant/listings/{listing_id}/credentials", response_class=HTMLResponse)
@@ -81,6 +87,7 @@ async def credentials(
         "catalog/credentials.html",
         listing=listing,
         secret=_revealed(request, platform.box, listing),
+        isv_key=_revealed(request, platform.box, listing, "des_key"),
         now=platform.clock(),
         dialect=platform.dialects[listing.dialect]
         if listing.dialect in platform.dialects
@@ -126,6 +133,29 @@ async def rotate(
     )
     response = redirect(f"/merchant/listings/{listing.id}/credentials", flash="rotated")
     remember_reveal(request, response, platform.box, listing, secret)
+    return response
+
+
+@router.post("/merchant/listings/{listing_id}/isv-key")
+async def rotate_isv_key(
+    listing_id: uuid.UUID,
+    request: Request,
+    form: Form,
+    db: DbSession,
+    platform: PlatformDep,
+    user: PageUser,
+) -> Response:
+    derivation = "md5" if field(form, "derivation") == "md5" else "raw"
+    listing, key = await service.rotate_isv_key(
+        db,
+        owner=user,
+        listing_id=listing_id,
+        box=platform.box,
+        derivation=derivation,
+        now=platform.clock(),
+    )
+    response = redirect(f"/merchant/listings/{listing.id}/credentials", flash="isv_key")
+    remember_reveal(request, response, platform.box, listing, key, "des_key")
     return response
 
 

@@ -185,6 +185,19 @@ class RotateIn(BaseModel):
     )
 
 
+class IsvKeyIn(BaseModel):
+    derivation: Literal["raw", "md5"] = Field(
+        default="raw",
+        description="How the 8-byte DES key and IV come from the key: `raw` (its 8 bytes, the "
+        ".NET sample's way) or `md5` (bytes 0, 2, …, 14 of its MD5).",
+    )
+
+
+class IsvKeyOut(BaseModel):
+    des_key: str = Field(description="Shown once. The previous key stops at once.")
+    derivation: Literal["raw", "md5"]
+
+
 class CredentialsOut(BaseModel):
     app_id: str
     app_secret: str = Field(description="Shown once.")

@@ -144,6 +144,23 @@ async def rotate_secret(
     return listing, secret
 
 
+async def rotate_isv_key(
+    db: AsyncSession,
+    *,
+    owner: User,
+    listing_id: uuid.UUID,
+    box: SecretBox,
+    derivation: str,
+    now: datetime,
+) -> tuple[Listing, str]:
+    """A new DES key for the legacy ISV platform's messages, shown to the merchant once."""
+    listing = await get_own_listing(db, owner=owner, listing_id=listing_id)
+    key = await credentials.rotate_isv_key(
+        db, listing=listing, actor=owner, box=box, derivation=derivation, now=now
+    )
+    return listing, key
+
+
 async def revoke_previous_secret(
     db: AsyncSession, *, owner: User, listing_id: uuid.UUID, now: datetime
 ) -> Listing:

@@ -71,7 +71,8 @@ class Dialect:
     # "jump_token": "Use" sends the user to the entry URL with a jump token. "oauth2": "Use"
     # opens the entry URL as it is, and the app signs the user in through the platform.
     # "oauth2_tokens": "Use" hands the app OAuth tokens at its entry URL (QingCloud's way);
-    # the app may also sign users in itself.
+    # the app may also sign users in itself. "session_token": "Use" puts a token of the
+    # platform session in `jump_param`, which the app checks and keeps alive (the ISV way).
     signs_in_with: str = "jump_token"
     # A template (under web/templates) the merchant console shows with a listing's
     # credentials: the endpoints and a configuration block to copy into the app.
@@ -80,7 +81,13 @@ class Dialect:
     def __post_init__(self) -> None:
         if not self.name.isascii() or not self.name.isidentifier() or len(self.name) > 16:
             raise ValueError(f"dialect name {self.name!r}: 1-16 ASCII letters, digits or '_'")
-        if self.signs_in_with not in ("jump_token", "oauth2", "oauth2_tokens", "cas"):
+        if self.signs_in_with not in (
+            "jump_token",
+            "oauth2",
+            "oauth2_tokens",
+            "session_token",
+            "cas",
+        ):
             raise ValueError(f"dialect {self.name!r}: unknown sign-in {self.signs_in_with!r}")
         client = self.sdk_client
         if client is not None and (client.dialect, client.token_param) != (
@@ -142,7 +149,12 @@ class DialectRegistry:
     @property
     def signing_in_apps(self) -> frozenset[str]:
         """The dialects whose apps sign their users in themselves (OAuth 2, CAS…)."""
-        return frozenset(d.name for d in self if d.signs_in_with != "jump_token")
+        return frozenset(d.name for d in self if d.signs_in_with in ("oauth2", "cas"))
+
+    @property
+    def session_token_params(self) -> Mapping[str, str]:
+        """name → the entry-URL parameter of the session token (the ISV way)."""
+        return {d.name: d.jump_param for d in self if d.signs_in_with == "session_token"}
 
     @property
     def tokens_in_url(self) -> frozenset[str]:

@@ -8,7 +8,7 @@ is the checklist for a new one.
 from __future__ import annotations
 
 from saasport.core.dialects import DialectRegistry
-from saasport.dialects import cas, huawei, native, oidc, qingcloud, scnet
+from saasport.dialects import cas, huawei, isvxml, native, oidc, qingcloud, scnet
 
 
 def builtin() -> DialectRegistry:
@@ -21,5 +21,6 @@ def builtin() -> DialectRegistry:
             qingcloud.DIALECT,
             huawei.DIALECT,
             cas.DIALECT,
+            isvxml.DIALECT,
         ]
     )

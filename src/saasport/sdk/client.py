@@ -73,6 +73,7 @@ _ELSEWHERE = {
     "qingcloud": "saasport.sdk.qingcloud",
     "huawei": "saasport.sdk.huawei",
     "cas": "saasport.sdk.cas",
+    "isvxml": "saasport.sdk.isvxml",
 }
 
 

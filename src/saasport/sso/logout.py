@@ -35,7 +35,7 @@ from saasport.core.crypto import SecretBox
 from saasport.core.urls import host_is_private
 from saasport.sso.cas import tickets_to_log_out
 from saasport.sso.keys import ALG, KeyRing
-from saasport.sso.models import OAuthToken
+from saasport.sso.models import AccessToken, OAuthToken
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 log = structlog.get_logger("saasport.logout")
@@ -188,3 +188,18 @@ async def _resolves_privately(url: str) -> bool:
         return True
     infos: list[Any] = await asyncio.get_running_loop().getaddrinfo(host, None)
     return any(ipaddress.ip_address(info[4][0]).is_global is False for info in infos)
+
+
+async def revoke_everything_of(db: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> None:
+    """A deactivated user: every token any app holds for them stops (OAuth, QingCloud keys
+    with them, ISV session tokens, the access tokens jump-token redemption handed out)."""
+    await db.execute(
+        update(OAuthToken)
+        .where(OAuthToken.user_id == user_id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await db.execute(
+        update(AccessToken)
+        .where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from saasport.deps import DbSession, PageUser, PlatformDep
+from saasport.sso.oauth_http import SCOPE_NAMES
 from saasport.sso.provider import consents_of, revoke_consent
 from saasport.web.forms import Form, PagesDep, redirect
 from saasport.web.routing import PageRoute
@@ -94,7 +95,7 @@ async def connected_apps(
 ) -> Response:
     """The applications the user allowed to know more than the basic profile."""
     consents = await consents_of(db, user=user)
-    return pages.render(request, "sso/connected.html", consents=consents)
+    return pages.render(request, "sso/connected.html", consents=consents, scope_names=SCOPE_NAMES)
 
 
 @router.post("/account/consents/{listing_id}/revoke")

@@ -351,3 +351,45 @@ async def revoke_consent(
         )
         .values(revoked_at=now)
     )
+
+
+@dataclass(frozen=True)
+class SessionToken:
+    """A platform-session token an app was handed (the ISV way): `state` is live, expired
+    (or revoked), unknown or malformed."""
+
+    state: str
+    token: OAuthToken | None = None
+    user: User | None = None
+
+
+async def session_token(
+    db: AsyncSession, *, token: str, listing_id: uuid.UUID, now: datetime
+) -> SessionToken:
+    if not TOKEN_RE.fullmatch(token or ""):
+        return SessionToken("malformed")
+    row = (
+        await db.execute(
+            select(OAuthToken, User)
+            .join(User, User.id == OAuthToken.user_id)
+            .where(
+                OAuthToken.access_digest == token_digest(token),
+                OAuthToken.listing_id == listing_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return SessionToken("unknown")
+    found, user = row
+    if found.revoked_at is not None or found.access_expires_at <= now or not user.is_active:
+        return SessionToken("expired", found, user)
+    return SessionToken("live", found, user)
+
+
+async def keep_alive(db: AsyncSession, token: OAuthToken, *, ttl: timedelta, now: datetime) -> None:
+    """The app is still in use: the token lives `ttl` from now."""
+    await db.execute(
+        update(OAuthToken)
+        .where(OAuthToken.id == token.id, OAuthToken.revoked_at.is_(None))
+        .values(access_expires_at=now + ttl)
+    )

@@ -25,6 +25,7 @@ from saasport.sso.models import AccessToken, JumpToken
 from saasport.sso.oauth import ListingClient, Policy, tokens_for
 from saasport.sso.redemption import TOKEN_RE
 
+SESSION_TOKEN_TTL = timedelta(minutes=30)  # each heartbeat of the app extends it this much
 LAUNCHABLE_BY_OWNER = frozenset({ListingState.TESTING, ListingState.PUBLISHED})
 LAUNCHABLE_BY_REVIEWER = frozenset(
     {ListingState.TESTING, ListingState.IN_REVIEW, ListingState.APPROVED, ListingState.PUBLISHED}
@@ -54,7 +55,9 @@ class Launcher:
         jump_params: Mapping[str, str],
         signing_in_apps: frozenset[str] = frozenset(),
         tokens_in_url: frozenset[str] = frozenset(),
+        session_token_params: Mapping[str, str] | None = None,
     ) -> None:
+        self._session_params = dict(session_token_params or {})
         self.ttl = ttl
         self._params = dict(jump_params)
         self._signing_in = signing_in_apps
@@ -93,6 +96,22 @@ class Launcher:
             )
         if listing.dialect in self._signing_in:
             return listing.entry_url  # the app asks the platform who the user is
+        if listing.dialect in self._session_params:
+            # The ISV way: a token of this platform session, checked and kept alive by the app.
+            issued, row = tokens_for(
+                listing_id=listing.id,
+                user_id=user.id,
+                org_id=org_id,
+                web_session_id=web_session_id,
+                scope=ListingClient.scope_of(listing),
+                policy=Policy(dialect=listing.dialect, access_ttl=SESSION_TOKEN_TTL),
+                now=now,
+            )
+            row.refresh_digest, row.refresh_expires_at = None, None
+            db.add(row)
+            await db.flush()
+            name = self._session_params[listing.dialect]
+            return with_params(listing.entry_url, **{name: issued["access_token"]})
         param = self._params.get(listing.dialect)
         if param is None:
             raise InvalidTransition(N_("This platform no longer speaks the application's dialect."))
