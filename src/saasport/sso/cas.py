@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from saasport.accounts.models import Organization, User
 from saasport.catalog.models import Listing, ListingState
@@ -64,6 +65,7 @@ async def service_listings(db: AsyncSession, *, service: str, dialect: str) -> l
         return []
     candidates = await db.scalars(
         select(Listing)
+        .options(raiseload(Listing.screenshots))
         .where(
             Listing.dialect == dialect,
             Listing.state != ListingState.DELETED,
@@ -138,6 +140,7 @@ async def validate_ticket(
     row = (
         await db.execute(
             select(User, Listing)
+            .options(raiseload(Listing.screenshots))
             .join(Listing, Listing.id == listing_id)
             .where(User.id == user_id, User.is_active.is_(True), Listing.dialect == dialect)
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ class KeyRing:
         self.keep = keep
         self.cache_for = cache_for
         self._cached: tuple[float, ActiveKey] | None = None
+        self._keyset: tuple[float, KeySet] | None = None
         self._lock = threading.Lock()
 
     def current(self, session: Session, *, now: datetime) -> ActiveKey:
@@ -68,7 +69,7 @@ class KeyRing:
             update(SigningKey).where(SigningKey.retired_at.is_(None)).values(retired_at=now)
         )
         row = self._make(session, now=now)
-        self._cached = None
+        self._cached = self._keyset = None
         return row.kid
 
     def published(self, session: Session, *, now: datetime) -> list[SigningKey]:
@@ -90,6 +91,16 @@ class KeyRing:
             self.current(session, now=now)
             keys = self.published(session, now=now)
         return {"keys": [dict(k.public_jwk) for k in keys]}
+
+    def keyset(self, session: Session, *, now: datetime, fresh: bool = False) -> KeySet:
+        """The published keys, parsed, for verifying our own tokens (cached like `current`;
+        `fresh` reads them again, for a key id the cache does not know yet)."""
+        cached = self._keyset
+        if not fresh and cached is not None and time.monotonic() - cached[0] < self.cache_for:
+            return cached[1]
+        keyset = KeySet.import_key_set(self.jwks(session, now=now))  # type: ignore[arg-type]
+        self._keyset = (time.monotonic(), keyset)
+        return keyset
 
     def _make(self, session: Session, *, now: datetime) -> SigningKey:
         kid = now.strftime("%Y%m%d") + "-" + secrets.token_hex(4)

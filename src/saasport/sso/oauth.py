@@ -35,7 +35,7 @@ from authlib.oidc.core.grants.util import create_half_hash
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from joserfc import jwt
 from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, raiseload
 
 from saasport.accounts.models import Organization, User
 from saasport.catalog.models import Listing, ListingState
@@ -377,16 +377,16 @@ class Introspection(IntrospectionEndpoint):
         return find_token(self.call.session, token_string, token_type_hint, live_at=self.call.now)
 
     def check_permission(self, token: OAuthToken, client: ListingClient, request: Any) -> bool:
+        self._client_id = client.get_client_id()
         return token.listing_id == client.listing_id
 
     def introspect_token(self, token: OAuthToken) -> dict[str, Any]:
         return {
             "active": True,
-            "client_id": self.call.session.get(Listing, token.listing_id).app_id,  # type: ignore[union-attr]
+            "client_id": self._client_id,  # the caller's own: only its tokens are answered
             "token_type": "Bearer",
             "scope": token.scope,
             "sub": str(token.user_id),
-            "username": self.call.session.get(User, token.user_id).username,  # type: ignore[union-attr]
             "iss": self.call.issuer,
             "iat": int(token.issued_at.timestamp()),
             "exp": int(token.access_expires_at.timestamp()),
@@ -461,7 +461,9 @@ class CallServer(AuthorizationServer):
             return None
         call = self.call
         listing = call.session.scalars(
-            select(Listing).where(
+            select(Listing)
+            .options(raiseload(Listing.screenshots))
+            .where(
                 Listing.app_id == client_id,
                 Listing.dialect == call.policy.dialect,
                 Listing.state != ListingState.DELETED,

@@ -12,15 +12,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, raiseload
 
 from saasport.accounts.models import User
 from saasport.catalog.models import Listing
@@ -235,6 +235,7 @@ class OAuthProvider:
         row = (
             await db.execute(
                 select(OAuthToken, User, Listing)
+                .options(raiseload(Listing.screenshots))
                 .join(User, User.id == OAuthToken.user_id)
                 .join(Listing, Listing.id == OAuthToken.listing_id)
                 .where(
@@ -290,11 +291,17 @@ class OAuthProvider:
     ) -> str:
         """ "valid", "expired" or "invalid": an ID token of ours for this client and user."""
         now = self.clock()
-        jwks = await db.run_sync(lambda s: self.keys.jwks(s, now=now))
-        try:
-            keyset = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
-            claims = jwt.decode(id_token, keyset, algorithms=[ALG]).claims
-        except (JoseError, ValueError):
+        claims: dict[str, Any] | None = None
+        for fresh in (False, True):  # a key id we have not cached yet: read the keys again
+            keyset = await db.run_sync(partial(self.keys.keyset, now=now, fresh=fresh))
+            try:
+                claims = dict(jwt.decode(id_token, keyset, algorithms=[ALG]).claims)
+                break
+            except ValueError:
+                continue  # no key of that id
+            except JoseError:
+                return "invalid"
+        if claims is None:
             return "invalid"
         if (
             claims.get("iss") != self.issuer

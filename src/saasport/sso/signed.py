@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from saasport.accounts.models import User
 from saasport.catalog.models import Listing
@@ -78,6 +79,7 @@ async def find_temporary_key(
     row = (
         await db.execute(
             select(TemporaryKey, OAuthToken, User, Listing)
+            .options(raiseload(Listing.screenshots))
             .join(OAuthToken, OAuthToken.id == TemporaryKey.oauth_token_id)
             .join(User, User.id == OAuthToken.user_id)
             .join(Listing, Listing.id == OAuthToken.listing_id)

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from saasport.accounts.models import Organization, OrgMember, User
 from saasport.catalog.credentials import isv_key
@@ -233,7 +234,9 @@ async def answer(db: AsyncSession, platform: Any, xml: str) -> str:
         head = _head(None, app_id="", received=received, now=platform.clock(), status="-1")
         return response_xml(head, "")
     listing = await db.scalar(
-        select(Listing).where(
+        select(Listing)
+        .options(raiseload(Listing.screenshots))
+        .where(
             Listing.app_id == message.app_id[:32],
             Listing.dialect == DIALECT,
             Listing.state != ListingState.DELETED,
