@@ -1,9 +1,11 @@
 """A demo merchant (ISV) web application that users reach from saasport by single sign-on.
 
-It has no login page of its own (seed 003): a user arrives at `/sso/<connection>` with a jump
-token, the app redeems it through the saasport SDK's Starlette helper, creates a local account
-on the first visit (mapped by the platform's user id), signs the browser in and drops the token
-from the address bar. One pooled SDK client serves each connection.
+It has no login page of its own (seed 003): a user arrives at `/sso/<connection>`. With a jump
+token (`native`, `scnet`) the app redeems it through the saasport SDK's Starlette helper; with
+`oidc` it signs the user in through the platform's OpenID Connect provider (PKCE, the ID token
+verified) and ends its own session when the platform's back-channel logout says so. It creates
+a local account on the first visit (mapped by the platform's user id), signs the browser in and
+drops every credential from the address bar. One pooled SDK client serves each connection.
 
 Connections (which platform, which dialect, which AppID and secret) are added on `/connect`,
 or passed in `DEMO_MERCHANT_CONNECTIONS` as JSON (`saasport demo` does that).
@@ -25,11 +27,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from saasport.sdk import (
+    DialectClient,
     InvalidClientError,
     JumpTokenError,
     PlatformError,
@@ -38,7 +42,14 @@ from saasport.sdk import (
     RedemptionClient,
     client_for,
 )
+from saasport.sdk.cas import CasClient
+from saasport.sdk.huawei import HuaweiClient
+from saasport.sdk.isvxml import IsvError, IsvxmlClient
+from saasport.sdk.oidc import OidcClient, PendingLogin
+from saasport.sdk.qingcloud import QingcloudClient, QingcloudSession
 from saasport.sdk.starlette import handle_jump
+
+DIALECTS = ("native", "scnet", "oidc", "qingcloud", "huawei", "cas", "isvxml")
 
 NAME_RE = re.compile(r"^[a-z0-9-]{1,40}$")
 URL_RE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
@@ -56,7 +67,12 @@ CREATE TABLE IF NOT EXISTS accounts (
   UNIQUE (connection, platform_user_id)
 );
 CREATE TABLE IF NOT EXISTS sessions (
-  token_hash TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id)
+  token_hash TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id),
+  platform_sid TEXT, credential TEXT
+);
+CREATE TABLE IF NOT EXISTS pending_logins (
+  state TEXT PRIMARY KEY, connection TEXT NOT NULL, nonce TEXT NOT NULL,
+  code_verifier TEXT NOT NULL, url TEXT NOT NULL, created_at TEXT NOT NULL
 );
 """
 
@@ -94,7 +110,13 @@ class Store:
         with closing(self.connect()) as db:
             return db.execute("SELECT * FROM connections ORDER BY name").fetchall()
 
-    def sign_in(self, connection: str, user: PlatformUser) -> tuple[sqlite3.Row, str]:
+    def sign_in(
+        self,
+        connection: str,
+        user: PlatformUser,
+        platform_sid: str | None = None,
+        credential: dict[str, str] | None = None,
+    ) -> tuple[sqlite3.Row, str]:
         """Find or create the local account of a platform user; start a session for it."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         token = secrets.token_urlsafe(32)
@@ -121,37 +143,81 @@ class Store:
                 "SELECT * FROM accounts WHERE connection = ? AND platform_user_id = ?",
                 (connection, user.user_id),
             ).fetchone()
-            db.execute("INSERT INTO sessions VALUES (?, ?)", (_hash(token), account["id"]))
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                (_hash(token), account["id"], platform_sid, json.dumps(credential or {})),
+            )
         return account, token
+
+    def save_pending(self, connection: str, pending: PendingLogin) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with closing(self.connect()) as db, db:
+            db.execute(
+                "INSERT INTO pending_logins VALUES (?, ?, ?, ?, ?, ?)",
+                (pending.state, connection, pending.nonce, pending.code_verifier, pending.url, now),
+            )
+
+    def take_pending(self, connection: str, state: str) -> PendingLogin | None:
+        """The sign-in this browser started (once: a callback replayed finds nothing)."""
+        with closing(self.connect()) as db, db:
+            row = db.execute(
+                "DELETE FROM pending_logins WHERE state = ? AND connection = ? RETURNING *",
+                (state, connection),
+            ).fetchone()
+        if row is None:
+            return None
+        return PendingLogin(
+            url=row["url"],
+            state=row["state"],
+            nonce=row["nonce"],
+            code_verifier=row["code_verifier"],
+        )
+
+    def end_platform_session(self, connection: str, platform_sid: str) -> int:
+        """Back-channel logout: the sessions begun in that platform session end."""
+        with closing(self.connect()) as db, db:
+            return db.execute(
+                "DELETE FROM sessions WHERE platform_sid = ? AND account_id IN"
+                " (SELECT id FROM accounts WHERE connection = ?)",
+                (platform_sid, connection),
+            ).rowcount
 
     def session_account(self, token: str | None) -> sqlite3.Row | None:
         if not token:
             return None
         with closing(self.connect()) as db:
             return db.execute(
-                "SELECT accounts.* FROM sessions JOIN accounts ON accounts.id = sessions.account_id"
-                " WHERE token_hash = ?",
+                "SELECT accounts.*, sessions.credential FROM sessions"
+                " JOIN accounts ON accounts.id = sessions.account_id WHERE token_hash = ?",
                 (_hash(token),),
             ).fetchone()
+
+    def end_session(self, token: str) -> None:
+        with closing(self.connect()) as db, db:
+            db.execute("DELETE FROM sessions WHERE token_hash = ?", (_hash(token),))
 
 
 class Clients:
     """One pooled SDK client per connection, replaced when the connection's settings change."""
 
     def __init__(self) -> None:
-        self._clients: dict[str, tuple[tuple[str, ...], RedemptionClient]] = {}
+        self._clients: dict[str, tuple[tuple[str, ...], DialectClient]] = {}
 
-    async def get(self, conn: sqlite3.Row) -> RedemptionClient:
+    async def get(self, conn: sqlite3.Row, *, redirect_uri: str = "") -> DialectClient:
         """The client of this connection (ValueError if its dialect or URL is unusable)."""
         settings = (conn["dialect"], conn["platform_url"], conn["app_id"], conn["app_secret"])
         cached = self._clients.get(conn["name"])
         if cached is not None and cached[0] == settings:
             return cached[1]
+        extra: dict[str, str] = {}
+        if conn["dialect"] == "oidc":  # asks for everything; the platform grants what it may
+            extra = {"redirect_uri": redirect_uri, "scope": "openid profile email phone enterprise"}
         client = client_for(
             conn["dialect"],
             base_url=conn["platform_url"],
             app_id=conn["app_id"],
             app_secret=conn["app_secret"],
+            **extra,
         )
         self._clients[conn["name"]] = (settings, client)
         if cached is not None:
@@ -243,9 +309,20 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         seed = request.cookies.get("demo_csrf") or secrets.token_urlsafe(16)
         return seed, hmac.new(form_key, seed.encode(), hashlib.sha256).hexdigest()
 
+    def dialect_of(connection: str) -> str:
+        conn = store.connection(connection)
+        return str(conn["dialect"]) if conn is not None else "?"
+
     @app.get("/", response_class=HTMLResponse)
     async def home(request: Request) -> Response:
-        account = store.session_account(request.cookies.get(SESSION_COOKIE))
+        cookie = request.cookies.get(SESSION_COOKIE)
+        account = store.session_account(cookie)
+        if account is not None and cookie:
+            conn = store.connection(account["connection"])
+            credential = json.loads(account["credential"] or "{}")
+            if conn is None or (credential and not await still_signed_in(conn, credential)):
+                store.end_session(cookie)  # the platform session behind it has ended
+                account = None
         if account is None:
             return _page(
                 "Demo merchant",
@@ -263,6 +340,7 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
 <dt>Platform user id</dt><dd><code data-testid="platform-user-id">{e["platform_user_id"]}</code></dd>
 <dt>Email</dt><dd>{e["email"]}</dd><dt>Enterprise</dt><dd>{e["org_name"]}</dd>
 <dt>Connection</dt><dd data-testid="connection">{e["connection"]}</dd>
+<dt>Signed in with</dt><dd data-testid="dialect">{html.escape(dialect_of(account["connection"]))}</dd>
 <dt>Visits</dt><dd data-testid="visits">{e["visits"]}</dd>
 <dt>First seen</dt><dd>{e["created_at"]}</dd></dl></div>""",
         )
@@ -273,7 +351,7 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         if conn is None:
             return _page("Unknown connection", "<p>No such platform connection.</p>", 404)
         try:
-            client = await clients.get(conn)
+            client = await clients.get(conn, redirect_uri=callback_url(request, name))
         except ValueError as exc:
             return _page(
                 "Connection misconfigured",
@@ -281,6 +359,19 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
                 '<p>Fix it on <a href="/connect">Platform connections</a>.</p>',
                 502,
             )
+
+        if isinstance(client, OidcClient):  # OpenID Connect: the app asks the platform
+            try:
+                pending = await client.begin_login()
+            except PlatformError as error:
+                return _sso_error(request, error)
+            store.save_pending(name, pending)
+            return RedirectResponse(pending.url, status_code=303)
+        signed = await arrive(request, name, client)
+        if signed is not None:
+            return signed
+        if not isinstance(client, RedemptionClient):
+            return _page("Unsupported", "<p>This dialect is not supported here.</p>", 502)
 
         def sign_in(request: Request, user: PlatformUser, response: Response) -> None:
             _, session = store.sign_in(name, user)
@@ -290,13 +381,171 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         # No token (the helper's redirect back here, or a bookmark): the app is on "/".
         return jump if jump is not None else RedirectResponse("/", status_code=303)
 
+    def signed_in(name: str, user: PlatformUser, **session: Any) -> Response:
+        """Sign the browser in and drop every credential from the address bar."""
+        _, token = store.sign_in(name, user, **session)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax")
+        return response
+
+    def service_url(request: Request, name: str) -> str:
+        return f"{str(request.base_url).rstrip('/')}/sso/{name}"
+
+    async def arrive(request: Request, name: str, client: DialectClient) -> Response | None:
+        """The arrival of a user in the dialects that are not jump tokens (None: not one)."""
+        q = request.query_params
+        try:
+            if isinstance(client, CasClient):  # CAS: to the platform's login, back with a ticket
+                if "ticket" not in q:
+                    return RedirectResponse(client.login_url(service_url(request, name)), 303)
+                user = await client.validate(q["ticket"], service_url(request, name))
+                return signed_in(name, user, platform_sid=q["ticket"])
+            if isinstance(client, QingcloudClient):  # tokens at the URL; check_token
+                session = await client.check_token(q.get("access_token", ""))
+                credential = {
+                    "access_key": session.access_key,
+                    "secret_key": session.secret_key,
+                    "token": session.token,
+                }
+                return signed_in(name, session.user, credential=credential)
+            if isinstance(client, HuaweiClient):  # 联营 OAuth 2: to the platform, back with a code
+                state = secrets.token_urlsafe(16)
+                url = client.authorize_url(callback_url(request, name), state)
+                store.save_pending(
+                    name, PendingLogin(url=url, state=state, nonce="", code_verifier="")
+                )
+                return RedirectResponse(url, status_code=303)
+            if isinstance(client, IsvxmlClient):  # the ISV way: a session token to check
+                found = await client.check_token(q.get("Token", ""))
+                user = PlatformUser(
+                    user_id=found["UserID"],
+                    username=found.get("UserName", ""),
+                    display_name=found.get("DisplayName", ""),
+                    email=None,
+                    phone=None,
+                    org_id=found.get("CorpID") or None,
+                    org_name=None,
+                    access_token=None,
+                )
+                return signed_in(name, user, credential={"token": q.get("Token", "")})
+        except IsvError as error:
+            return _sso_error(request, JumpTokenError(error.code, error.message))
+        except PlatformError as error:
+            return _sso_error(request, error)
+        return None
+
+    async def still_signed_in(conn: sqlite3.Row, credential: dict[str, str]) -> bool:
+        """Dialects that do not tell the app when the platform session ends: ask each time."""
+        client = await clients.get(conn)
+        try:
+            if isinstance(client, QingcloudClient):
+                await client.call(
+                    QingcloudSession(
+                        credential["access_key"],
+                        credential["secret_key"],
+                        credential["token"],
+                        PlatformUser("", "", "", None, None, None, None, None),
+                    ),
+                    "DescribeUsers",
+                )
+            elif isinstance(client, HuaweiClient):
+                await client.userinfo(credential["access_token"])
+            elif isinstance(client, IsvxmlClient):
+                await client.heartbeat(credential["token"])  # and keeps it alive
+        except (PlatformError, IsvError, KeyError):
+            return False
+        return True
+
+    @app.post("/sso/{name}")
+    async def cas_single_logout(name: str, request: Request) -> Response:
+        """CAS single logout: the platform names the ticket whose session ends."""
+        conn = store.connection(name)
+        form = await request.form()
+        message = form.get("logoutRequest")
+        if conn is None or conn["dialect"] != "cas" or not isinstance(message, str):
+            return Response(status_code=404)
+        ticket = CasClient.logged_out_ticket(message)
+        if ticket:
+            store.end_platform_session(name, ticket)
+        return Response(status_code=200)
+
+    def callback_url(request: Request, name: str) -> str:
+        return f"{str(request.base_url).rstrip('/')}/sso/{name}/callback"
+
+    @app.get("/sso/{name}/callback")
+    async def oidc_callback(name: str, request: Request) -> Response:
+        """OpenID Connect: the platform sends the user back here with a code."""
+        conn = store.connection(name)
+        if conn is None or conn["dialect"] not in ("oidc", "huawei"):
+            return _page("Unknown connection", "<p>No such platform connection.</p>", 404)
+        client = await clients.get(conn, redirect_uri=callback_url(request, name))
+        query = dict(request.query_params)
+        pending = store.take_pending(name, query.get("state", ""))
+        if pending is None:
+            return _sso_error(request, JumpTokenError("state_mismatch", "not started here"))
+        if isinstance(client, HuaweiClient):
+            try:
+                tokens = await client.exchange_code(
+                    query.get("code", ""), callback_url(request, name)
+                )
+                info = await client.userinfo(tokens["access_token"])
+            except PlatformError as error:
+                return _sso_error(request, error)
+            user = PlatformUser(
+                user_id=info["id"],
+                username=info["userName"],
+                display_name=info["name"],
+                email=info.get("email") or None,
+                phone=info.get("mobile") or None,
+                org_id=info.get("organizationCode") or None,
+                org_name=info.get("organizationName") or None,
+                access_token=None,
+            )
+            return signed_in(name, user, credential={"access_token": tokens["access_token"]})
+        if not isinstance(client, OidcClient):
+            return _sso_error(request, JumpTokenError("state_mismatch", "not started here"))
+        try:
+            login = await client.finish_login(query, pending)
+        except PlatformError as error:
+            return _sso_error(request, error)
+        _, session = store.sign_in(name, login.user, platform_sid=login.sid)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax")
+        return response
+
+    @app.post("/sso/{name}/backchannel")
+    async def backchannel_logout(name: str, request: Request) -> Response:
+        """OpenID Connect back-channel logout: the platform session ended; so do ours."""
+        conn = store.connection(name)
+        if conn is None or conn["dialect"] != "oidc":
+            return Response(status_code=404)
+        client = await clients.get(conn, redirect_uri=callback_url(request, name))
+        form = await request.form()
+        token = form.get("logout_token")
+        if not isinstance(client, OidcClient) or not isinstance(token, str):
+            return Response(status_code=400)
+        try:
+            claims = await client.verify_logout_token(token)
+        except PlatformError:
+            return Response(status_code=400)
+        store.end_platform_session(name, str(claims.get("sid", "")))
+        return Response(status_code=200, headers={"Cache-Control": "no-store"})
+
     @app.get("/connect", response_class=HTMLResponse)
     async def connect_form(request: Request) -> Response:
         seed, token = form_token(request)
         rows = "".join(
             f"<li><code>{html.escape(c['name'])}</code> · {html.escape(c['dialect'])} · "
             f"<code>{html.escape(c['app_id'])}</code> · entry URL <code>"
-            f"{html.escape(str(request.base_url))}sso/{html.escape(c['name'])}</code></li>"
+            f"{html.escape(str(request.base_url))}sso/{html.escape(c['name'])}</code>"
+            + (
+                f" · redirect URI <code>{html.escape(str(request.base_url))}sso/"
+                f"{html.escape(c['name'])}/callback</code> · back-channel logout <code>"
+                f"{html.escape(str(request.base_url))}sso/{html.escape(c['name'])}/backchannel</code>"
+                if c["dialect"] in ("oidc", "huawei")
+                else ""
+            )
+            + "</li>"
             for c in store.connections()
         )
         response = _page(
@@ -307,7 +556,7 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
 <input type="hidden" name="csrf" value="{token}">
 <label>Name (letters, digits, -)<input name="name" required data-testid="conn-name"></label>
 <label>Platform URL<input name="platform_url" required value="http://127.0.0.1:8000" data-testid="conn-url"></label>
-<label>Dialect<select name="dialect" data-testid="conn-dialect"><option>native</option><option>scnet</option></select></label>
+<label>Dialect<select name="dialect" data-testid="conn-dialect">{"".join(f"<option>{d}</option>" for d in DIALECTS)}</select></label>
 <label>AppID<input name="app_id" required data-testid="conn-app-id"></label>
 <label>App secret<input name="app_secret" type="password" required data-testid="conn-secret"></label>
 <button type="submit" data-testid="conn-save">Save</button></form>""",
@@ -329,9 +578,11 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         expected = hmac.new(form_key, seed.encode(), hashlib.sha256).hexdigest()
         if not seed or not hmac.compare_digest(expected, csrf):
             return _page("Refused", "<p>The form expired; reload it.</p>", 403)
-        if not NAME_RE.match(name) or dialect not in ("native", "scnet"):
+        if not NAME_RE.match(name) or dialect not in DIALECTS:
             return _page(
-                "Invalid", "<p>Use a name of a-z, 0-9 and -; dialect native or scnet.</p>", 422
+                "Invalid",
+                "<p>Use a name of a-z, 0-9 and -; dialect native, scnet or oidc.</p>",
+                422,
             )
         if not URL_RE.match(platform_url.strip()):
             return _page("Invalid", "<p>The platform URL starts with http:// or https://.</p>", 422)

@@ -54,7 +54,11 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the platform."""
     settings = _settings(dev_mode=True if dev else None)
-    typer.echo(f"saasport on http://{host}:{port}  (database: {_describe(settings)})")
+    if "base_url" not in settings.model_fields_set:
+        # Not configured (SAASPORT_BASE_URL): the address served is the one apps are told,
+        # e.g. the OpenID Connect issuer. Behind a proxy, configure it.
+        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    typer.echo(f"saasport on {settings.base_url}  (database: {_describe(settings)})")
     _serve(settings, host, port)
 
 
