@@ -277,3 +277,10 @@ def test_register_list_review_trial_and_jump(
     replay = first.value.url
     buyer.goto(replay)
     expect(buyer.locator("[data-testid=sso-error]")).to_be_visible()
+
+    # The access token ends with the platform session; the app, asking, ends its own.
+    buyer.goto(f"{base}/")
+    buyer.click("[data-testid=logout]")
+    buyer.goto(f"{merchant_base}/")
+    expect(buyer.locator("[data-testid=signed-in]")).to_have_count(0)
+    expect(buyer.locator("body")).to_contain_text("opened from the marketplace")

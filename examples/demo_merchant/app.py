@@ -36,10 +36,12 @@ from saasport.sdk import (
     DialectClient,
     InvalidClientError,
     JumpTokenError,
+    NativeClient,
     PlatformError,
     PlatformUnavailable,
     PlatformUser,
     RedemptionClient,
+    ScnetClient,
     client_for,
 )
 from saasport.sdk.cas import CasClient
@@ -374,7 +376,13 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
             return _page("Unsupported", "<p>This dialect is not supported here.</p>", 502)
 
         def sign_in(request: Request, user: PlatformUser, response: Response) -> None:
-            _, session = store.sign_in(name, user)
+            # SCNet's access token says, when asked, whether the platform session still holds.
+            credential = (
+                {"access_token": user.access_token}
+                if isinstance(client, ScnetClient | NativeClient) and user.access_token
+                else None
+            )
+            _, session = store.sign_in(name, user, credential=credential)
             response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax")
 
         jump = await handle_jump(request, client, sign_in, on_error=_sso_error)
@@ -452,6 +460,8 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
                 await client.userinfo(credential["access_token"])
             elif isinstance(client, IsvxmlClient):
                 await client.heartbeat(credential["token"])  # and keeps it alive
+            elif isinstance(client, ScnetClient | NativeClient):
+                return await client.token_valid(credential["access_token"])
         except (PlatformError, IsvError, KeyError):
             return False
         return True

@@ -304,6 +304,19 @@ class ScnetClient(RedemptionClient):
             "headers": {"appId": self.app_id, "timestamp": timestamp, "signature": signature},
         }
 
+    async def token_valid(self, access_token: str) -> bool:
+        """Is the access token handed out with the user still valid (`/tokens/state`)? It
+        stops when the user signs out of the platform, so an app can end its session too."""
+        try:
+            r = await self._async_http().get(
+                self.base_url + "/ac/openapi/v2/tokens/state", headers={"token": access_token}
+            )
+        except httpx.RequestError as exc:
+            raise _unavailable(exc) from exc
+        if r.status_code >= 500:
+            raise PlatformUnavailable(f"http_{r.status_code}", "The platform is not answering.")
+        return str(_json_object(r).get("code")) == "0"
+
     def parse(self, response: httpx.Response) -> PlatformUser:
         """The `data` of a `code` "0" envelope; 10003/4/8 and 10009 raise their errors."""
         body = _json_object(response)
@@ -341,6 +354,23 @@ class NativeClient(RedemptionClient):
     TOKEN_CODES = frozenset(
         {"token_missing", "token_malformed", "token_invalid", "token_expired", "token_used"}
     )
+
+    async def token_valid(self, access_token: str) -> bool:
+        """Is the access token from redemption still live (`/api/v1/sso/token-state`)? It stops
+        when the user signs out of the platform, so an app can end its session too."""
+        try:
+            r = await self._async_http().post(
+                self.base_url + "/api/v1/sso/token-state",
+                json={"access_token": access_token},
+                auth=(self.app_id, self.app_secret),
+            )
+        except httpx.RequestError as exc:
+            raise _unavailable(exc) from exc
+        if r.status_code == 401:
+            raise InvalidClientError("invalid_client", "Unknown AppID or wrong secret.")
+        if r.status_code >= 500:
+            raise PlatformUnavailable(f"http_{r.status_code}", "The platform is not answering.")
+        return _json_object(r).get("active") is True
 
     def request_args(self, token: str) -> dict[str, Any]:
         """A JSON POST `{"token": ...}` with HTTP Basic credentials."""

@@ -128,6 +128,11 @@ async def end_session_everywhere(
         .where(OAuthToken.session_id == session_id, OAuthToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    await db.execute(
+        update(AccessToken)
+        .where(AccessToken.session_id == session_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     return notices
 
 

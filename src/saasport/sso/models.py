@@ -22,6 +22,7 @@ class JumpToken(UUIDPrimaryKey, Base):
     org_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")
     )
+    session_id: Mapped[uuid.UUID | None]  # the platform session "Use" was pressed in
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -38,6 +39,8 @@ class AccessToken(UUIDPrimaryKey, Base):
     org_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")
     )
+    # The platform session of the jump token it was redeemed for: it ends with that session.
+    session_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
@@ -18,12 +18,12 @@ from saasport.catalog.models import Listing, ListingState
 from saasport.catalog.service import get_own_listing
 from saasport.catalog.workflow import get_for_review
 from saasport.commerce.service import get_held_app
-from saasport.core.crypto import new_token, token_digest
+from saasport.core.crypto import SecretBox, new_token, token_digest
 from saasport.core.errors import InvalidTransition
 from saasport.core.messages import N_
 from saasport.sso.models import AccessToken, JumpToken
 from saasport.sso.oauth import ListingClient, Policy, tokens_for
-from saasport.sso.redemption import TOKEN_RE
+from saasport.sso.redemption import TOKEN_RE, app_by_secret, usable_app_id
 
 SESSION_TOKEN_TTL = timedelta(minutes=30)  # each heartbeat of the app extends it this much
 LAUNCHABLE_BY_OWNER = frozenset({ListingState.TESTING, ListingState.PUBLISHED})
@@ -122,6 +122,7 @@ class Launcher:
                 user_id=user.id,
                 listing_id=listing.id,
                 org_id=org_id,
+                session_id=web_session_id,
                 created_at=now,
                 expires_at=now + self.ttl,
             )
@@ -196,3 +197,22 @@ async def check_access_token(db: AsyncSession, *, token: str, now: datetime) -> 
             AccessToken.revoked_at.is_(None),
         )
     )
+
+
+async def access_token_state(
+    db: AsyncSession, *, box: SecretBox, app_id: str, secret: str, token: str, now: datetime
+) -> bool | None:
+    """Whether `token` is a live access token of this app's (None: the app's credentials are
+    wrong). An app asks to learn that the platform session behind its own has ended."""
+    if not usable_app_id(app_id) or not secret:
+        return None
+    listings: Table = Listing.__table__  # type: ignore[assignment]
+    listing_id = await db.scalar(
+        select(listings.c.id).where(
+            app_by_secret(listings, app_id=app_id, digest=box.digest(secret), now=now)
+        )
+    )
+    if listing_id is None:
+        return None
+    found = await check_access_token(db, token=token, now=now)
+    return found is not None and found.listing_id == listing_id

@@ -118,7 +118,9 @@ class SessionJumpTokenStore:
                         spendable(JUMP_TOKENS, digest=digest, listing_id=app.listing_id, now=now)
                     )
                     .values(used_at=now)
-                    .returning(JUMP_TOKENS.c.user_id, JUMP_TOKENS.c.org_id)
+                    .returning(
+                        JUMP_TOKENS.c.user_id, JUMP_TOKENS.c.org_id, JUMP_TOKENS.c.session_id
+                    )
                 )
             ).first()
             if spent is None:
@@ -139,6 +141,7 @@ class SessionJumpTokenStore:
                     user_id=who.user_id,
                     listing_id=app.listing_id,
                     org_id=who.org_id,
+                    session_id=spent.session_id,
                     created_at=now,
                     expires_at=expires,
                 )

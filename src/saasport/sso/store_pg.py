@@ -82,20 +82,30 @@ def _redeem_statement(app: Any) -> Compiled:
             )
         )
         .values(used_at=NOW)
-        .returning(JUMP_TOKENS.c.user_id, JUMP_TOKENS.c.org_id)
+        .returning(JUMP_TOKENS.c.user_id, JUMP_TOKENS.c.org_id, JUMP_TOKENS.c.session_id)
         .cte("spent")
     )
     who = who_columns(spent.c.user_id, spent.c.org_id, source=spent).cte("who")
     issued = (
         insert(ACCESS_TOKENS)
         .from_select(
-            ["id", "token_digest", "user_id", "listing_id", "org_id", "created_at", "expires_at"],
+            [
+                "id",
+                "token_digest",
+                "user_id",
+                "listing_id",
+                "org_id",
+                "session_id",
+                "created_at",
+                "expires_at",
+            ],
             select(
                 bindparam("access_id", type_=Uuid()),
                 bindparam("access_digest", type_=LargeBinary()),
                 who.c.user_id,
                 listing_id,
                 who.c.org_id,
+                select(spent.c.session_id).scalar_subquery(),
                 NOW,
                 bindparam("expires", type_=UTCDateTime()),
             ),

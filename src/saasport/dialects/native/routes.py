@@ -18,8 +18,9 @@ from pydantic import BaseModel, Field
 from saasport.core.messages import N_
 from saasport.deps import get_platform
 from saasport.sso.redemption import AppAuthFailed, AppCredentials, JumpTokenRefused
+from saasport.sso.service import access_token_state
 from saasport.web.errors import NO_STORE, errors
-from saasport.web.routing import UnitOfWorkRoute
+from saasport.web.routing import UnitOfWorkRoute, unit_of_work
 
 router = APIRouter(prefix="/api/v1", tags=["dialect: native"], route_class=UnitOfWorkRoute)
 
@@ -119,3 +120,42 @@ async def redeem(body: RedeemIn, request: Request) -> JSONResponse:
         access_token_expires_at=identity.access_token_expires_at,
     )
     return JSONResponse(answer.model_dump(mode="json"), headers=NO_STORE)
+
+
+class TokenStateIn(BaseModel):
+    access_token: str = Field(default="", max_length=512)
+
+
+class TokenStateOut(BaseModel):
+    active: bool = Field(
+        description="False once the user signed out of the platform (or the token expired, or "
+        "is not this app's): end the app's own session."
+    )
+
+
+@router.post(
+    "/sso/token-state",
+    operation_id="accessTokenState",
+    response_model=TokenStateOut,
+    responses=errors(401),
+    openapi_extra={"security": [{"appCredentials": []}]},
+)
+async def token_state(body: TokenStateIn, request: Request) -> JSONResponse:
+    """For merchant apps (HTTP Basic): is the access token from redemption still live?"""
+    platform = get_platform(request)
+    try:
+        app_id, secret = basic_credentials(request)
+    except AppAuthFailed as exc:
+        return _refused(401, exc.code, exc.message, **CHALLENGE)
+    db = unit_of_work(request).session
+    active = await access_token_state(
+        db,
+        box=platform.box,
+        app_id=app_id,
+        secret=secret,
+        token=body.access_token,
+        now=platform.clock(),
+    )
+    if active is None:
+        return _refused(401, "invalid_client", N_("Unknown AppID or wrong secret."), **CHALLENGE)
+    return JSONResponse({"active": active}, headers=NO_STORE)
