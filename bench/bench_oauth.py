@@ -34,7 +34,7 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import insert, text
 
-from bench.bench_redeem import SECRET_KEY, cpu_seconds, run_wrk
+from bench.bench_redeem import SECRET_KEY, cpu_seconds, run_wrk, summary
 from saasport.accounts.models import User
 from saasport.catalog.models import Listing
 from saasport.config import Settings
@@ -255,7 +255,7 @@ async def in_process(
     app_id, secret = data["oidc"]
     basic = "Basic " + base64.b64encode(f"{app_id}:{secret}".encode()).decode()
     queue = iter(items)
-    done, latencies = 0, []
+    latencies: list[float] = []
     stop = time.perf_counter() + seconds
 
     async def one(item: str) -> None:
@@ -275,7 +275,6 @@ async def in_process(
         assert answer.status == 200, answer.body
 
     async def worker() -> None:
-        nonlocal done
         while time.perf_counter() < stop:
             item = next(queue, None)
             if item is None:
@@ -283,19 +282,12 @@ async def in_process(
             started = time.perf_counter()
             await one(item)
             latencies.append(time.perf_counter() - started)
-            done += 1
 
     started = time.perf_counter()
     await asyncio.gather(*[worker() for _ in range(conns)])
     elapsed = time.perf_counter() - started
     await platform.close()
-    latencies.sort()
-    return {
-        "rps": done / elapsed,
-        "p50": latencies[len(latencies) // 2] * 1000,
-        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
-        "requests": done,
-    }
+    return summary(latencies, elapsed)
 
 
 async def remembered(url: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -82,6 +83,13 @@ async def page_user_optional(request: Request, db: DbSession, platform: Platform
     if found and request.method == "GET":  # the console's badge, on the pages it shows
         request.state.unread_notifications = await unread_count(db, user=found[1])
     return request.state.user  # type: ignore[no-any-return]
+
+
+def web_session_id(request: Request) -> uuid.UUID | None:
+    """The platform session of the signed-in browser (after `page_user_optional`): what apps
+    are given in it ends with it."""
+    web_session = getattr(request.state, "web_session", None)
+    return web_session.id if web_session is not None else None
 
 
 async def page_user(user: Annotated[User | None, Depends(page_user_optional)]) -> User:

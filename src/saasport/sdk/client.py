@@ -262,6 +262,30 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+def json_answer(r: httpx.Response) -> dict[str, Any]:
+    """A JSON object answer, or PlatformError (the platform is down or answered garbage)."""
+    if r.status_code >= 500:
+        raise PlatformError(f"http_{r.status_code}", "The platform is not answering.")
+    try:
+        body = r.json()
+    except ValueError as exc:
+        raise PlatformError("bad_response", f"Unexpected answer (HTTP {r.status_code}).") from exc
+    if not isinstance(body, dict):
+        raise PlatformError("bad_response", "The answer is not a JSON object.")
+    return body
+
+
+def oauth_answer(r: httpx.Response) -> dict[str, Any]:
+    """An OAuth 2 token endpoint's answer; its refusals as InvalidClientError or
+    JumpTokenError."""
+    body = json_answer(r)
+    if r.status_code == 401 or body.get("error") == "invalid_client":
+        raise InvalidClientError("invalid_client", str(body.get("error_description", "")))
+    if r.status_code != 200 or "error" in body:
+        raise JumpTokenError(str(body.get("error")), str(body.get("error_description", "")))
+    return body
+
+
 def _opt_str(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 

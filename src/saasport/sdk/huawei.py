@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from saasport.sdk.client import DialectClient, _unavailable
-from saasport.sdk.errors import InvalidClientError, JumpTokenError, PlatformError
+from saasport.sdk.client import DialectClient, _unavailable, json_answer, oauth_answer
+from saasport.sdk.errors import JumpTokenError, PlatformError
 
 
 class HuaweiClient(DialectClient):
@@ -48,12 +48,7 @@ class HuaweiClient(DialectClient):
             r = await self._async_http().post(self.base_url + "/api/v1/oauth2/token", data=form)
         except httpx.RequestError as exc:
             raise _unavailable(exc) from exc
-        body = _json(r)
-        if r.status_code == 401 or body.get("error") == "invalid_client":
-            raise InvalidClientError("invalid_client", str(body.get("error_description", "")))
-        if r.status_code != 200:
-            raise JumpTokenError(str(body.get("error")), str(body.get("error_description", "")))
-        return body
+        return oauth_answer(r)
 
     async def exchange_code(self, code: str, redirect_uri: str) -> dict[str, Any]:
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
@@ -70,21 +65,9 @@ class HuaweiClient(DialectClient):
             )
         except httpx.RequestError as exc:
             raise _unavailable(exc) from exc
-        body = _json(r)
+        body = json_answer(r)
         if r.status_code == 401:
             raise JumpTokenError(str(body.get("error")), str(body.get("error_description", "")))
         if r.status_code != 200:
             raise PlatformError(f"http_{r.status_code}", "userinfo failed.")
         return body
-
-
-def _json(r: httpx.Response) -> dict[str, Any]:
-    if r.status_code >= 500:
-        raise PlatformError(f"http_{r.status_code}", "The platform is not answering.")
-    try:
-        body = r.json()
-    except ValueError as exc:
-        raise PlatformError("bad_response", f"Unexpected answer (HTTP {r.status_code}).") from exc
-    if not isinstance(body, dict):
-        raise PlatformError("bad_response", "The answer is not a JSON object.")
-    return body

@@ -27,8 +27,14 @@ from urllib.parse import quote
 
 import httpx
 
-from saasport.sdk.client import DialectClient, PlatformUser, _unavailable
-from saasport.sdk.errors import InvalidClientError, JumpTokenError, PlatformError
+from saasport.sdk.client import (
+    DialectClient,
+    PlatformUser,
+    _unavailable,
+    json_answer,
+    oauth_answer,
+)
+from saasport.sdk.errors import JumpTokenError, PlatformError
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -89,7 +95,7 @@ class QingcloudClient(DialectClient):
                 "client_secret": self.app_secret,
             },
         )
-        return _oauth_answer(r)
+        return oauth_answer(r)
 
     async def check_token(self, access_token: str) -> QingcloudSession:
         """`/sso/check_token/`: temporary keys, the id token and the user."""
@@ -104,7 +110,7 @@ class QingcloudClient(DialectClient):
             "/sso/refresh_token/",
             data={"grant_type": "refresh_token", "refresh_token": refresh_token},
         )
-        body = _oauth_answer(r)
+        body = oauth_answer(r)
         return body, _session(r)
 
     async def call(
@@ -136,7 +142,7 @@ class QingcloudClient(DialectClient):
                 r = await http.get(self.base_url + path, params=sent)
         except httpx.RequestError as exc:
             raise _unavailable(exc) from exc
-        body = _json(r)
+        body = json_answer(r)
         if r.status_code == 401:
             raise TokenExpired(
                 str(body.get("ret_code")), str(body.get("message", "")), http_status=401
@@ -146,29 +152,8 @@ class QingcloudClient(DialectClient):
         return body
 
 
-def _json(r: httpx.Response) -> dict[str, Any]:
-    if r.status_code >= 500:
-        raise PlatformError(f"http_{r.status_code}", "The platform is not answering.")
-    try:
-        body = r.json()
-    except ValueError as exc:
-        raise PlatformError("bad_response", f"Unexpected answer (HTTP {r.status_code}).") from exc
-    if not isinstance(body, dict):
-        raise PlatformError("bad_response", "The answer is not a JSON object.")
-    return body
-
-
-def _oauth_answer(r: httpx.Response) -> dict[str, Any]:
-    body = _json(r)
-    if r.status_code == 401 or body.get("error") == "invalid_client":
-        raise InvalidClientError("invalid_client", str(body.get("error_description", "")))
-    if r.status_code != 200 or "error" in body:
-        raise JumpTokenError(str(body.get("error")), str(body.get("error_description", "")))
-    return body
-
-
 def _session(r: httpx.Response) -> QingcloudSession:
-    body = _json(r)
+    body = json_answer(r)
     if body.get("ret_code") != 0:
         raise JumpTokenError(str(body.get("ret_code")), str(body.get("message", "")))
     user = body["user"]

@@ -43,7 +43,12 @@ from saasport.commerce.service import holding_of
 from saasport.core.crypto import SecretBox, new_token, token_digest
 from saasport.sso.keys import ALG, KeyRing
 from saasport.sso.models import OAuthCode, OAuthConsent, OAuthToken
-from saasport.sso.redemption import APP_ID_RE, TOKEN_RE
+from saasport.sso.redemption import (
+    APP_ID_RE,
+    LAUNCHABLE_BY_OWNER,
+    LAUNCHABLE_BY_REVIEWER,
+    TOKEN_RE,
+)
 
 # Scopes a listing can be given: `openid` and `profile` always; the others when its listing was
 # granted the permission of the same name. Asking for more than the basic profile needs consent.
@@ -52,10 +57,6 @@ GRANTABLE_SCOPES = ("email", "phone", "enterprise")
 SCOPES = (*BASIC_SCOPES, *GRANTABLE_SCOPES)
 CODE_TTL = timedelta(minutes=5)
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-OWNER_STATES = frozenset({ListingState.TESTING, ListingState.PUBLISHED})
-REVIEW_STATES = frozenset(
-    {ListingState.TESTING, ListingState.IN_REVIEW, ListingState.APPROVED, ListingState.PUBLISHED}
-)
 
 
 @dataclass(frozen=True)
@@ -676,9 +677,9 @@ def may_sign_in(
     held = session.execute(holding_of(user, listing.id, now)).first()
     if held is not None:
         return True, held.org_id
-    if listing.owner_id == user.id and listing.state in OWNER_STATES:
+    if listing.owner_id == user.id and listing.state in LAUNCHABLE_BY_OWNER:
         return True, None
-    if user.is_operator and listing.state in REVIEW_STATES:
+    if user.is_operator and listing.state in LAUNCHABLE_BY_REVIEWER:
         return True, None
     return False, None
 

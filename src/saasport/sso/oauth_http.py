@@ -8,7 +8,7 @@ might be in them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +24,7 @@ from saasport.web.cookies import SESSION_COOKIE
 from saasport.web.errors import NO_STORE
 from saasport.web.forms import redirect
 from saasport.web.routing import unit_of_work
+from saasport.web.uploads import BodyTooLarge, read_body
 
 BODY_LIMIT = 64 * 1024
 SCOPE_NAMES = {
@@ -33,23 +34,14 @@ SCOPE_NAMES = {
 }
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 async def plain_request(request: Request, *, with_form: bool = True) -> PlainRequest:
     """The request as the core reads it: its URL on the platform's public address."""
     base = get_platform(request).settings.base_url.rstrip("/")
     uri = base + request.url.path + (("?" + request.url.query) if request.url.query else "")
     form: list[tuple[str, str]] = []
     if with_form and request.method == "POST":
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > BODY_LIMIT:
-                raise BodyTooLarge()
-        text = body.decode("utf-8", "replace")
-        form = parse_qsl(text, keep_blank_values=True)
+        body = await read_body(request, limit=BODY_LIMIT)
+        form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     return PlainRequest(
         request.method,
         uri,
@@ -158,28 +150,30 @@ async def authorize(request: Request, *, policy: Policy, adapt: Adapt = _same) -
     )
 
 
-async def token(request: Request, *, policy: Policy) -> Response:
+async def _endpoint(
+    request: Request, call: Callable[[PlainRequest], Awaitable[Answer]]
+) -> Response:
+    """A token-endpoint-style call: a bounded form body in, the core's answer out."""
     try:
         plain = await plain_request(request)
     except BodyTooLarge:
         return too_large()
-    return send(await get_platform(request).oauth.token(plain, policy=policy))
+    return send(await call(plain))
+
+
+async def token(request: Request, *, policy: Policy) -> Response:
+    oauth = get_platform(request).oauth
+    return await _endpoint(request, lambda plain: oauth.token(plain, policy=policy))
 
 
 async def revoke(request: Request, *, policy: Policy) -> Response:
-    try:
-        plain = await plain_request(request)
-    except BodyTooLarge:
-        return too_large()
-    return send(await get_platform(request).oauth.revoke(plain, policy=policy))
+    oauth = get_platform(request).oauth
+    return await _endpoint(request, lambda plain: oauth.revoke(plain, policy=policy))
 
 
 async def introspect(request: Request, *, policy: Policy) -> Response:
-    try:
-        plain = await plain_request(request)
-    except BodyTooLarge:
-        return too_large()
-    return send(await get_platform(request).oauth.introspect(plain, policy=policy))
+    oauth = get_platform(request).oauth
+    return await _endpoint(request, lambda plain: oauth.introspect(plain, policy=policy))
 
 
 def bearer_token(request: Request) -> str:

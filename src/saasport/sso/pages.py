@@ -8,19 +8,13 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from saasport.deps import DbSession, PageUser, PlatformDep
+from saasport.deps import DbSession, PageUser, PlatformDep, web_session_id
 from saasport.sso.oauth_http import SCOPE_NAMES
 from saasport.sso.provider import consents_of, revoke_consent
 from saasport.web.forms import Form, PagesDep, redirect
 from saasport.web.routing import PageRoute
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-
-
-def session_id(request: Request) -> uuid.UUID | None:
-    """The platform session of the signed-in browser: what apps get in it ends with it."""
-    web_session = getattr(request.state, "web_session", None)
-    return web_session.id if web_session is not None else None
 
 
 def jump(url: str) -> Response:
@@ -46,7 +40,7 @@ async def launch(
         user=user,
         entitlement_id=entitlement_id,
         now=platform.clock(),
-        web_session_id=session_id(request),
+        web_session_id=web_session_id(request),
     )
     return jump(url)
 
@@ -65,7 +59,7 @@ async def launch_own(
         owner=user,
         listing_id=listing_id,
         now=platform.clock(),
-        web_session_id=session_id(request),
+        web_session_id=web_session_id(request),
     )
     return jump(url)
 
@@ -84,7 +78,7 @@ async def launch_for_review(
         operator=user,
         listing_id=listing_id,
         now=platform.clock(),
-        web_session_id=session_id(request),
+        web_session_id=web_session_id(request),
     )
     return jump(url)
 

@@ -28,6 +28,12 @@ from saasport.core.crypto import constant_time_equal, hmac_sha256_hex, token_dig
 from saasport.core.errors import DomainError, Unauthenticated
 from saasport.core.messages import N_
 
+# Besides the holders of a published listing: its merchant may open it while it is test-open or
+# published, and an operator while reviewing it ("Use", and signing in through any dialect).
+LAUNCHABLE_BY_OWNER = frozenset({ListingState.TESTING, ListingState.PUBLISHED})
+LAUNCHABLE_BY_REVIEWER = frozenset(
+    {ListingState.TESTING, ListingState.IN_REVIEW, ListingState.APPROVED, ListingState.PUBLISHED}
+)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 APP_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")  # ours are "sp" + 16 hex digits
 TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")  # Unix seconds; hundreds of digits are refused

@@ -14,7 +14,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
-from saasport.catalog.models import Listing, ListingState
+from saasport.catalog.models import Listing
 from saasport.catalog.service import get_own_listing
 from saasport.catalog.workflow import get_for_review
 from saasport.commerce.service import get_held_app
@@ -23,13 +23,15 @@ from saasport.core.errors import InvalidTransition
 from saasport.core.messages import N_
 from saasport.sso.models import AccessToken, JumpToken
 from saasport.sso.oauth import ListingClient, Policy, tokens_for
-from saasport.sso.redemption import TOKEN_RE, app_by_secret, usable_app_id
+from saasport.sso.redemption import (
+    LAUNCHABLE_BY_OWNER,
+    LAUNCHABLE_BY_REVIEWER,
+    TOKEN_RE,
+    app_by_secret,
+    usable_app_id,
+)
 
 SESSION_TOKEN_TTL = timedelta(minutes=30)  # each heartbeat of the app extends it this much
-LAUNCHABLE_BY_OWNER = frozenset({ListingState.TESTING, ListingState.PUBLISHED})
-LAUNCHABLE_BY_REVIEWER = frozenset(
-    {ListingState.TESTING, ListingState.IN_REVIEW, ListingState.APPROVED, ListingState.PUBLISHED}
-)
 
 
 def entry_url_with_token(entry_url: str, *, param: str, token: str) -> str:
@@ -75,41 +77,21 @@ class Launcher:
     ) -> str:
         if not listing.entry_url:
             raise InvalidTransition(N_("This application has no entry URL yet."))
+        if listing.dialect in self._signing_in:
+            return listing.entry_url  # the app asks the platform who the user is
         if listing.dialect in self._tokens_in_url:
             # QingCloud's way: the tokens themselves, to the app's URL.
-            scope = ListingClient.scope_of(listing)
-            issued, row = tokens_for(
-                listing_id=listing.id,
-                user_id=user.id,
-                org_id=org_id,
-                web_session_id=web_session_id,
-                scope=scope,
-                policy=Policy(dialect=listing.dialect),
-                now=now,
-            )
-            db.add(row)
-            await db.flush()
+            issued = await self._grant(db, user, listing, org_id, web_session_id, now)
             return with_params(
                 listing.entry_url,
                 access_token=issued["access_token"],
                 refresh_token=issued["refresh_token"],
             )
-        if listing.dialect in self._signing_in:
-            return listing.entry_url  # the app asks the platform who the user is
         if listing.dialect in self._session_params:
             # The ISV way: a token of this platform session, checked and kept alive by the app.
-            issued, row = tokens_for(
-                listing_id=listing.id,
-                user_id=user.id,
-                org_id=org_id,
-                web_session_id=web_session_id,
-                scope=ListingClient.scope_of(listing),
-                policy=Policy(dialect=listing.dialect, access_ttl=SESSION_TOKEN_TTL),
-                now=now,
+            issued = await self._grant(
+                db, user, listing, org_id, web_session_id, now, ttl=SESSION_TOKEN_TTL
             )
-            row.refresh_digest, row.refresh_expires_at = None, None
-            db.add(row)
-            await db.flush()
             name = self._session_params[listing.dialect]
             return with_params(listing.entry_url, **{name: issued["access_token"]})
         param = self._params.get(listing.dialect)
@@ -129,6 +111,36 @@ class Launcher:
         )
         await db.flush()
         return entry_url_with_token(listing.entry_url, param=param, token=token)
+
+    async def _grant(
+        self,
+        db: AsyncSession,
+        user: User,
+        listing: Listing,
+        org_id: uuid.UUID | None,
+        web_session_id: uuid.UUID | None,
+        now: datetime,
+        *,
+        ttl: timedelta | None = None,
+    ) -> dict[str, str]:
+        """OAuth tokens issued at "Use" itself; with `ttl`, a session token (no refresh)."""
+        policy = Policy(dialect=listing.dialect)
+        if ttl is not None:
+            policy = Policy(dialect=listing.dialect, access_ttl=ttl)
+        issued, row = tokens_for(
+            listing_id=listing.id,
+            user_id=user.id,
+            org_id=org_id,
+            web_session_id=web_session_id,
+            scope=ListingClient.scope_of(listing),
+            policy=policy,
+            now=now,
+        )
+        if ttl is not None:
+            row.refresh_digest, row.refresh_expires_at = None, None
+        db.add(row)
+        await db.flush()
+        return issued
 
     async def launch(
         self,

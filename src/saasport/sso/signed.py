@@ -99,10 +99,10 @@ async def remember_once(db: AsyncSession, *, key: str, window: timedelta, now: d
     """True the first time `key` is seen within `window`; False for a replay.
 
     One INSERT that does nothing on conflict: of two concurrent requests with the same
-    signature exactly one inserts. Rows older than their expiry are purged as it goes.
+    signature exactly one inserts. A row lives twice the window, longer than any request
+    whose time stamp the caller accepts, and rows past their expiry are purged now and then.
     """
     digest = token_digest(key)
-    await db.execute(delete(SeenNonce).where(SeenNonce.key == digest, SeenNonce.expires_at <= now))
     insert = upsert_insert(db)
     result = await db.execute(
         insert(SeenNonce)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from saasport.deps import DbSession, PlatformDep, page_user_optional
+from saasport.deps import DbSession, PlatformDep, page_user_optional, web_session_id
 from saasport.sso.cas import CasRefusal, Validated, issue_ticket, service_listings, validate_ticket
 from saasport.sso.oauth import may_sign_in
 from saasport.sso.service import with_params
@@ -88,14 +88,13 @@ async def login(request: Request) -> Response:
             listing_id=candidates[0].id,
         )
     listing, org_id = chosen
-    web_session = getattr(request.state, "web_session", None)
     ticket = await issue_ticket(
         db,
         box=platform.box,
         user=user,
         listing=listing,
         org_id=org_id,
-        web_session_id=web_session.id if web_session is not None else None,
+        web_session_id=web_session_id(request),
         service=service,
         now=now,
     )

@@ -24,6 +24,7 @@ from saasport.deps import DbSession, PlatformDep
 from saasport.dialects.isvxml.messages import answer
 from saasport.sdk.isvxml import MAX_MESSAGE, NAMESPACE, elements
 from saasport.web.routing import UnitOfWorkRoute
+from saasport.web.uploads import BodyTooLarge, read_body
 
 router = APIRouter(tags=["dialect: isvxml"], route_class=UnitOfWorkRoute)
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -37,12 +38,10 @@ ERRORS = {"token_missing": "11010102", "token_invalid": "11010104", "invalid_cli
 
 
 async def _body(request: Request) -> bytes | None:
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_MESSAGE:
-            return None
-    return bytes(data)
+    try:
+        return await read_body(request, limit=MAX_MESSAGE)
+    except BodyTooLarge:
+        return None
 
 
 @router.post(

@@ -39,6 +39,7 @@ from saasport.sso.signed import (
 )
 from saasport.web.errors import NO_STORE
 from saasport.web.routing import PageRoute, UnitOfWorkRoute, unit_of_work
+from saasport.web.uploads import BodyTooLarge, read_body
 
 POLICY = Policy(dialect="qingcloud", access_ttl=timedelta(hours=2), public_refresh=True)
 OK = 0
@@ -183,7 +184,7 @@ async def refresh_token(request: Request, db: DbSession, platform: PlatformDep) 
     token is enough, as QingCloud's apps send it."""
     try:
         plain = await oauth_http.plain_request(request)
-    except oauth_http.BodyTooLarge:
+    except BodyTooLarge:
         return oauth_http.too_large()
     form = plain.form
     if "client_id" not in form and "authorization" not in request.headers:
@@ -234,11 +235,10 @@ def granted_actions(scope: str) -> set[str]:
 async def api_params(request: Request) -> list[tuple[str, str]] | None:
     pairs = list(request.query_params.multi_items())
     if request.method == "POST":
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > BODY_LIMIT:
-                return None
+        try:
+            body = await read_body(request, limit=BODY_LIMIT)
+        except BodyTooLarge:
+            return None
         pairs += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     return pairs
 

@@ -28,6 +28,7 @@ from saasport.sso.redemption import AppAuthFailed, AppCredentials, JumpTokenRefu
 from saasport.sso.service import check_access_token
 from saasport.web.errors import NO_STORE
 from saasport.web.routing import UnitOfWorkRoute
+from saasport.web.uploads import BodyTooLarge, read_body
 
 router = APIRouter(tags=["dialect: scnet"], route_class=UnitOfWorkRoute)
 
@@ -87,20 +88,9 @@ def envelope(code: str, msg: str, data: Any = None) -> JSONResponse:
 MAX_BODY = 64 * 1024  # a token, perhaps in a form of a few fields: nothing more
 
 
-class BodyTooLarge(Exception):
-    """The app sent more than a token's worth of body."""
-
-
 async def _body(request: Request) -> bytes:
     """The request body, refused (BodyTooLarge) past MAX_BODY before all of it is read."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-    request._body = body = b"".join(chunks)  # Starlette's own cache: request.form() reads it
-    return body
+    return await read_body(request, limit=MAX_BODY)
 
 
 async def _token_param(request: Request) -> str:
