@@ -1,19 +1,27 @@
 """The huawei dialect: 联营 OAuth 2 with Huawei's parameters and field names, through the
-SDK's HuaweiClient; refresh rotation, wrong credentials, logout, another dialect's token."""
+SDK's HuaweiClient; refresh rotation, wrong credentials, logout, another dialect's token; and the
+联营 CAS variant, validated by a CAS client library (`python-cas`) against a real server."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from cas import CASClient
 
+from saasport.platform import Platform
 from saasport.sdk import InvalidClientError, JumpTokenError
 from saasport.sdk.huawei import HuaweiClient
 from tests.conftest import Api, published_listing, signup
+from tests.test_cas import cas_server
+from tests.test_oidc import BackChannel
 from tests.test_pages import csrf_of, sign_in
+
+__all__ = ["cas_server"]  # the live server, shared with the CAS dialect's tests
 
 APP = "https://huawei-app.example.com"
 CALLBACK = f"{APP}/oauth/callback"
@@ -120,3 +128,65 @@ async def test_logout_asks_then_signs_out_and_returns(huawei: Any) -> None:
     assert r.status_code == 303 and r.headers["location"] == f"{APP}/bye"
     with pytest.raises(JumpTokenError):
         await market.userinfo(tokens["access_token"])
+
+
+async def ticket_for(b: httpx.AsyncClient, market: HuaweiClient, service: str = CALLBACK) -> str:
+    r = await b.get(market.cas().login_url(service).removeprefix("http://testserver"))
+    assert r.status_code == 303, r.text[:300]
+    assert r.headers["location"].startswith(service + "?ticket=ST-")
+    return parse_qs(urlsplit(r.headers["location"]).query)["ticket"][0]
+
+
+async def test_the_cas_variant_validates_with_a_cas_library_in_huaweis_names(
+    huawei: Any, cas_server: str
+) -> None:
+    _, _, user, b, market = huawei
+    server = cas_server.removesuffix("/cas/") + "/api/v1/cas/"
+    for version in (2, 3):
+        library = CASClient(version=version, server_url=server, service_url=CALLBACK)
+        ticket = await ticket_for(b, market)
+        name, attributes, _ = await asyncio.to_thread(library.verify_ticket, ticket)
+        assert name == user.user["username"], version
+        if version == 3:
+            assert attributes["userId"] == user.user["id"]
+            assert attributes["email"] == user.user["email"]  # granted
+            assert attributes["mobile"] == user.user["phone"]
+            assert "organizationName" in attributes and not attributes["organizationName"]
+        assert (await asyncio.to_thread(library.verify_ticket, ticket))[0] is None  # single use
+    found = await market.cas().validate(await ticket_for(b, market), CALLBACK)
+    assert found.user_id == user.user["id"] and found.phone == user.user["phone"]
+
+
+async def test_the_cas_variant_is_for_huawei_listings_only(
+    huawei: Any, merchant: Api, operator: Api
+) -> None:
+    _, _, _, b, market = huawei
+    ticket = await ticket_for(b, market)
+    r = await b.get("/cas/serviceValidate", params={"ticket": ticket, "service": CALLBACK})
+    assert "INVALID_SERVICE" in r.text or "INVALID_TICKET" in r.text  # not a CAS listing's
+    r = await b.get("/api/v1/cas/serviceValidate", params={"ticket": ticket, "service": CALLBACK})
+    assert "authenticationFailure" in r.text  # spent by the attempt at the wrong endpoint
+    cas_listing, _ = await published_listing(
+        merchant, operator, dialect="cas", redirect_uris=["https://cas-only.example.com/cb"]
+    )
+    r = await b.get("/api/v1/cas/login", params={"service": "https://cas-only.example.com/cb"})
+    assert r.status_code == 400  # a cas listing's service is not the variant's
+    assert cas_listing["dialect"] == "cas"
+
+
+async def test_the_cas_variants_logout_ends_the_platform_session_and_tells_the_app(
+    huawei: Any, platform: Platform
+) -> None:
+    _, _, _, b, market = huawei
+    ticket = await ticket_for(b, market)
+    await market.cas().validate(ticket, CALLBACK)
+    channel = BackChannel(field="logoutRequest")
+    platform.logouts.transport = channel.transport
+    try:
+        r = await b.get(market.cas().logout_url(CALLBACK).removeprefix("http://testserver"))
+    finally:
+        platform.logouts.transport = None
+    assert r.status_code == 303 and r.headers["location"] == CALLBACK
+    assert channel.urls == [CALLBACK]
+    assert market.cas().logged_out_ticket(channel.received[0]) == ticket
+    assert (await b.get("/account")).status_code == 303  # signed out of the platform

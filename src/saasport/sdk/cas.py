@@ -31,13 +31,14 @@ _SESSION_INDEX = re.compile(
 class CasClient(DialectClient):
     dialect = "cas"
     token_param = "ticket"  # at the service URL
+    path = "/cas"  # where the platform serves CAS (Huawei's 联营 variant: /api/v1/cas)
 
     def login_url(self, service: str, *, gateway: bool = False) -> str:
         params = {"service": service} | ({"gateway": "true"} if gateway else {})
-        return f"{self.base_url}/cas/login?{urlencode(params)}"
+        return f"{self.base_url}{self.path}/login?{urlencode(params)}"
 
     def logout_url(self, service: str = "") -> str:
-        return f"{self.base_url}/cas/logout" + (
+        return f"{self.base_url}{self.path}/logout" + (
             f"?{urlencode({'service': service})}" if service else ""
         )
 
@@ -45,7 +46,7 @@ class CasClient(DialectClient):
         """`/cas/p3/serviceValidate?format=JSON`: who the ticket names."""
         try:
             r = await self._async_http().get(
-                self.base_url + "/cas/p3/serviceValidate",
+                self.base_url + self.path + "/p3/serviceValidate",
                 params={"ticket": ticket, "service": service, "format": "JSON"},
             )
         except httpx.RequestError as exc:
@@ -56,7 +57,10 @@ class CasClient(DialectClient):
         if "authenticationFailure" in answer:
             failure = answer["authenticationFailure"]
             raise JumpTokenError(str(failure["code"]), str(failure.get("description", "")))
-        success = answer["authenticationSuccess"]
+        return self._user(answer["authenticationSuccess"])
+
+    @staticmethod
+    def _user(success: dict[str, Any]) -> PlatformUser:
         attrs = success.get("attributes", {})
         return PlatformUser(
             user_id=str(attrs.get("id", "")),

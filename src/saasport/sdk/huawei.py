@@ -7,6 +7,12 @@ url = market.authorize_url(redirect_uri, state)          # send the user there
 tokens = await market.exchange_code(code, redirect_uri)  # at the redirect URI
 user = await market.userinfo(tokens["access_token"])     # Huawei's field names
 tokens = await market.refresh(tokens["refresh_token"])   # keep the new refresh token
+
+The 联营 CAS variant, for apps that sign in with CAS instead:
+
+cas = market.cas()                                       # a CasClient at /api/v1/cas
+return RedirectResponse(cas.login_url(service))
+user = await cas.validate(request.query_params["ticket"], service)
 """
 
 from __future__ import annotations
@@ -16,8 +22,29 @@ from urllib.parse import urlencode
 
 import httpx
 
-from saasport.sdk.client import DialectClient, _unavailable, json_answer, oauth_answer
+from saasport.sdk.cas import CasClient
+from saasport.sdk.client import DialectClient, PlatformUser, _unavailable, json_answer, oauth_answer
 from saasport.sdk.errors import JumpTokenError, PlatformError
+
+
+class HuaweiCasClient(CasClient):
+    """CAS at `/api/v1/cas`, its attributes in the field names of `userinfo`."""
+
+    path = "/api/v1/cas"
+
+    @staticmethod
+    def _user(success: dict[str, Any]) -> PlatformUser:
+        a = success.get("attributes", {})
+        return PlatformUser(
+            user_id=str(a.get("userId", "")),
+            username=str(success["user"]),
+            display_name=str(a.get("name") or success["user"]),
+            email=a.get("email") or None,
+            phone=a.get("mobile") or None,
+            org_id=a.get("organizationCode") or None,
+            org_name=a.get("organizationName") or None,
+            access_token=None,
+        )
 
 
 class HuaweiClient(DialectClient):
@@ -35,6 +62,17 @@ class HuaweiClient(DialectClient):
             }
         )
         return f"{self.base_url}/api/v1/oauth2/authorize?{query}"
+
+    def cas(self) -> HuaweiCasClient:
+        """The 联营 CAS variant, with this client's address and credentials."""
+        return HuaweiCasClient(
+            base_url=self.base_url,
+            app_id=self.app_id,
+            app_secret=self.app_secret,
+            timeout=self.timeout,
+            transport=self._transport,
+            async_transport=self._async_transport,
+        )
 
     def logout_url(self, redirect_uri: str = "") -> str:
         params = {"client_id": self.app_id}

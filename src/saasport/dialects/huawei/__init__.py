@@ -1,4 +1,4 @@
-"""The huawei dialect: Huawei Cloud KooGallery 联营 OAuth 2 sign-in (seed 002)."""
+"""The huawei dialect: Huawei Cloud KooGallery 联营 OAuth 2 and CAS sign-in (seed 002)."""
 
 from saasport.core.dialects import Dialect
 from saasport.dialects.huawei import routes
@@ -8,7 +8,7 @@ DIALECT = Dialect.speaking(
     HuaweiClient,
     label="Huawei Cloud KooGallery (联营)",
     signs_in_with="oauth2",
-    routers=(routes.router, routes.pages),
+    routers=(routes.router, routes.pages, routes.CAS.router, routes.CAS.pages),
     error_codes=routes.ERROR_CODES,
     console_template="dialects/huawei.html",
 )

@@ -5,6 +5,10 @@
 refresh token rotating), `GET /api/v1/oauth2/userinfo` with Huawei's field names, and — ours to
 decide — `GET /api/v1/oauth2/logout?client_id=…&redirect_uri=…`: the platform signs the user
 out (asking first), then back to a registered post-logout URI.
+
+The 联营 CAS variant (ours to decide where): CAS 2.0 / 3.0 at `/api/v1/cas/login`, `/validate`,
+`/serviceValidate`, `/p3/serviceValidate` and `/logout` for the same listings, their redirect
+URIs being the service URLs, with the attributes in the field names of `userinfo`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from pydantic import BaseModel, Field
 
 from saasport.deps import DbSession, PlatformDep
 from saasport.sso import oauth_http
+from saasport.sso.cas import Validated
+from saasport.sso.cas_http import CasRoutes
 from saasport.sso.oauth import PlainRequest, Policy
 from saasport.web.errors import NO_STORE
 from saasport.web.routing import PageRoute, UnitOfWorkRoute
@@ -53,6 +59,39 @@ class HuaweiUser(BaseModel):
 class HuaweiError(BaseModel):
     error: str
     error_description: str | None = None
+
+
+def huawei_user(
+    *, user_id: str, username: str, name: str, email: str, mobile: str, org_id: str, org_name: str
+) -> HuaweiUser:
+    """The user in Huawei's field names (what the listing was not granted is empty)."""
+    return HuaweiUser(
+        id=user_id,
+        userId=user_id,
+        userName=username,
+        name=name,
+        email=email,
+        mobile=mobile,
+        role="user",
+        organizationName=org_name,
+        organizationCode=org_id,
+        projectName="",
+        tenant=org_id or user_id,
+    )
+
+
+def cas_attributes(outcome: Validated) -> dict[str, str]:
+    """CAS 3 attributes of the 联营 CAS variant: `userinfo`'s fields, from what was granted."""
+    a = outcome.attributes
+    return huawei_user(
+        user_id=a["id"],
+        username=outcome.user.username,
+        name=a["displayName"],
+        email=a.get("email", ""),
+        mobile=a.get("phone", ""),
+        org_id=a.get("orgId", ""),
+        org_name=a.get("orgName", ""),
+    ).model_dump()
 
 
 def huawei_scope(request: PlainRequest) -> PlainRequest:
@@ -106,18 +145,14 @@ async def userinfo(request: Request, db: DbSession, platform: PlatformDep) -> Re
     if grant is None:
         return oauth_http.invalid_token()
     c = grant.claims
-    user = HuaweiUser(
-        id=c["sub"],
-        userId=c["sub"],
-        userName=c.get("preferred_username", ""),
+    user = huawei_user(
+        user_id=c["sub"],
+        username=c.get("preferred_username", ""),
         name=c.get("name", ""),
         email=c.get("email", ""),
         mobile=c.get("phone_number", ""),
-        role="user",
-        organizationName=c.get("org_name", ""),
-        organizationCode=c.get("org_id", ""),
-        projectName="",
-        tenant=c.get("org_id") or c["sub"],
+        org_id=c.get("org_id", ""),
+        org_name=c.get("org_name", ""),
     )
     return JSONResponse(user.model_dump(), headers=NO_STORE)
 
@@ -125,3 +160,8 @@ async def userinfo(request: Request, db: DbSession, platform: PlatformDep) -> Re
 @pages.api_route("/api/v1/oauth2/logout", methods=["GET", "POST"])
 async def logout(request: Request) -> Response:
     return await oauth_http.end_session(request, policy=POLICY, adapt=logout_params)
+
+
+CAS = CasRoutes(
+    prefix="/api/v1/cas", dialect="huawei", operation_prefix="huaweiCas", attributes=cas_attributes
+)
