@@ -221,3 +221,19 @@ async def test_delete_only_while_nobody_holds_it(merchant: Api, operator: Api, u
     other = (await merchant.post("/api/v1/listings", json=LISTING)).json()["id"]
     assert (await merchant.delete(f"/api/v1/listings/{other}")).status_code == 204
     assert (await merchant.get(f"/api/v1/listings/{other}")).status_code == 404
+
+
+async def test_a_demo_link_is_checked_and_offered_to_everyone_on_the_storefront(
+    merchant: Api, operator: Api, client: httpx.AsyncClient
+) -> None:
+    for bad in ("javascript:alert(1)", "ftp://demo.example/", "https://user:pw@demo.example/"):
+        r = await merchant.post("/api/v1/listings", json=LISTING | {"demo_url": bad})
+        assert r.status_code == 422 and "demo_url" in r.text, bad
+    demo = "https://demo-app.example.com/try?as=guest"
+    listing, _ = await published_listing(merchant, operator, demo_url=demo)
+    assert listing["demo_url"] == demo
+    page = (await client.get(f"/apps/{listing['id']}")).text  # nobody signed in
+    assert 'data-testid="try-demo"' in page and f'href="{demo.replace("&", "&amp;")}"' in page
+    assert 'rel="noopener noreferrer nofollow"' in page
+    plain, _ = await published_listing(merchant, operator)
+    assert 'data-testid="try-demo"' not in (await client.get(f"/apps/{plain['id']}")).text

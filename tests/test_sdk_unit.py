@@ -792,3 +792,17 @@ async def test_demo_error_pages(demo: Any, handler: Handler, status: int, testid
     r = await demo(handler)(f"/sso/m?jump_token={TOKEN}")
     assert r.status_code == status and f'data-testid="{testid}"' in r.text
     assert "set-cookie" not in r.headers
+
+
+async def test_demo_link_signs_in_as_the_shared_demo_account_without_the_platform(
+    demo: Any,
+) -> None:
+    get = demo(None)  # the platform is down: 体验 does not need it
+    r = await get("/try/m")
+    assert (r.status_code, r.headers["location"]) == (303, "/")
+    page = (await get("/")).text
+    assert 'data-testid="platform-user-id">demo<' in page and "体验帐号" in page
+    assert "shared demo account" in page
+    await get("/try/m")
+    assert 'data-testid="visits">2<' in (await get("/")).text  # one shared account
+    assert (await get("/try/nope")).status_code == 404

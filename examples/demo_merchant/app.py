@@ -79,6 +79,18 @@ CREATE TABLE IF NOT EXISTS pending_logins (
 """
 
 
+DEMO_ACCOUNT = PlatformUser(
+    user_id="demo",  # not a platform user id (those are UUIDs): the app's own demo account
+    username="demo",
+    display_name="体验帐号 Demo account",
+    email=None,
+    phone=None,
+    org_id=None,
+    org_name=None,
+    access_token=None,
+)
+
+
 class Store:
     """The merchant app's own little database."""
 
@@ -311,6 +323,11 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         seed = request.cookies.get("demo_csrf") or secrets.token_urlsafe(16)
         return seed, hmac.new(form_key, seed.encode(), hashlib.sha256).hexdigest()
 
+    def signed_in_with(account: sqlite3.Row) -> str:
+        if account["platform_user_id"] == DEMO_ACCOUNT.user_id:
+            return "the shared demo account (体验), no sign-in"
+        return dialect_of(account["connection"])
+
     def dialect_of(connection: str) -> str:
         conn = store.connection(connection)
         return str(conn["dialect"]) if conn is not None else "?"
@@ -342,10 +359,18 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
 <dt>Platform user id</dt><dd><code data-testid="platform-user-id">{e["platform_user_id"]}</code></dd>
 <dt>Email</dt><dd>{e["email"]}</dd><dt>Enterprise</dt><dd>{e["org_name"]}</dd>
 <dt>Connection</dt><dd data-testid="connection">{e["connection"]}</dd>
-<dt>Signed in with</dt><dd data-testid="dialect">{html.escape(dialect_of(account["connection"]))}</dd>
+<dt>Signed in with</dt><dd data-testid="dialect">{html.escape(signed_in_with(account))}</dd>
 <dt>Visits</dt><dd data-testid="visits">{e["visits"]}</dd>
 <dt>First seen</dt><dd>{e["created_at"]}</dd></dl></div>""",
         )
+
+    @app.get("/try/{name}")
+    async def try_demo(name: str) -> Response:
+        """体验 (seed 003): the storefront's demo link signs visitors in as this connection's
+        shared demo account, with no token and nothing from the platform."""
+        if store.connection(name) is None:
+            return _page("Unknown connection", "<p>No such platform connection.</p>", 404)
+        return signed_in(name, DEMO_ACCOUNT)
 
     @app.get("/sso/{name}")
     async def sso(name: str, request: Request) -> Response:

@@ -90,6 +90,7 @@ async def _seed(
     merchant.is_merchant = True
     for app in DEMO_APPS:
         entry_url = f"{merchant_url}/sso/{app.slug}"
+        demo_url = f"{merchant_url}/try/{app.slug}" if app.offers_demo else ""
         listing = await db.scalar(
             select(Listing).where(
                 Listing.owner_id == merchant.id,
@@ -98,10 +99,12 @@ async def _seed(
             )
         )
         if listing is None:
-            listing, secret = await _publish(platform, db, app, merchant, operator, entry_url)
+            listing, secret = await _publish(
+                platform, db, app, merchant, operator, entry_url, demo_url
+            )
         else:
             # The merchant app starts afresh each run: a new secret, and no old one kept.
-            listing.entry_url = entry_url
+            listing.entry_url, listing.demo_url = entry_url, demo_url
             listing, secret = await service.rotate_secret(
                 db,
                 owner=merchant,
@@ -124,6 +127,7 @@ async def _publish(
     merchant: User,
     operator: User,
     entry_url: str,
+    demo_url: str,
 ) -> tuple[Listing, str]:
     now = platform.clock()
     fields = ListingCreate(
@@ -136,6 +140,7 @@ async def _publish(
         guide_md=app.guide_md,
         permissions=list(app.permissions),  # type: ignore[arg-type]
         entry_url=entry_url,
+        demo_url=demo_url,
     )
     listing, secret = await service.create_listing(
         db, owner=merchant, fields=fields, box=platform.box, now=now

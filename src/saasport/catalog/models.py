@@ -60,6 +60,9 @@ class Listing(UUIDPrimaryKey, Timestamps, Base):
     terms_md: Mapped[str] = mapped_column(Text, default="")
     terms_url: Mapped[str] = mapped_column(String(500), default="")
     entry_url: Mapped[str] = mapped_column(String(500), default="")
+    # 体验 (seed 003): a link into the app's shared demo account, offered on the storefront to
+    # anyone, signed in or not; the app signs visitors in as that account, no token involved.
+    demo_url: Mapped[str] = mapped_column(String(500), default="")
     integration_mode: Mapped[int] = mapped_column(Integer, default=1)
     dialect: Mapped[str] = mapped_column(String(16), default="native")
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -105,6 +105,13 @@ class ListingFields(BaseModel):
         default="",
         description="Where users land after Use (HTTPS); the jump token is added to its query.",
     )
+    demo_url: Annotated[
+        Line, Field(max_length=URL_MAX * 2), AfterValidator(_entry_url)
+    ] = Field(
+        default="",
+        description="体验: a link into the app's shared demo account, shown on the storefront to "
+        "everyone (HTTPS; no token is added: the app signs visitors in as its demo account).",
+    )
     integration_mode: Annotated[int, Field(ge=1, le=3)] = Field(
         default=1, description="1 identity, 2 identity and billing, 3 identity, billing, tasks."
     )
@@ -147,6 +154,7 @@ class ListingOut(BaseModel):
     terms_md: str
     terms_url: str
     entry_url: str
+    demo_url: str
     integration_mode: int
     dialect: str
     permissions: list[Permission]

@@ -21,6 +21,7 @@ class DemoApp:
     permissions: tuple[str, ...]
     palette: tuple[RGB, RGB]  # brand colours: light/top-left, dark/bottom-right
     glyph: str  # the icon's symbol, a key of GLYPHS
+    offers_demo: bool = False  # 体验: the merchant app's shared demo account, from the store
 
     @property
     def english_name(self) -> str:
@@ -80,6 +81,7 @@ DEMO_APPS: tuple[DemoApp, ...] = (
         ),
         category="cae",
         dialect="native",
+        offers_demo=True,
         website="https://meshwright.example",
         guide_md=(
             "### 快速上手 Quick start\n\n"
