@@ -190,4 +190,4 @@ def mailer_for(settings: Settings) -> Mailer:
         )
     if settings.mail_backend == "memory":
         return MemoryMailer()
-    return ConsoleMailer()
+    return ConsoleMailer(show_text=settings.dev_mode)

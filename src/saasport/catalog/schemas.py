@@ -105,9 +105,7 @@ class ListingFields(BaseModel):
         default="",
         description="Where users land after Use (HTTPS); the jump token is added to its query.",
     )
-    demo_url: Annotated[
-        Line, Field(max_length=URL_MAX * 2), AfterValidator(_entry_url)
-    ] = Field(
+    demo_url: Annotated[Line, Field(max_length=URL_MAX * 2), AfterValidator(_entry_url)] = Field(
         default="",
         description="体验: a link into the app's shared demo account, shown on the storefront to "
         "everyone (HTTPS; no token is added: the app signs visitors in as its demo account).",

@@ -28,13 +28,22 @@ class Mailer(Protocol):
 
 
 class ConsoleMailer:
-    """Logs each message (subject, recipient and text) instead of sending it."""
+    """Logs each message instead of sending it. Its text (with the links in it, which are
+    credentials: verification and password-reset tokens) only in dev mode, where the console
+    is the developer's mailbox; elsewhere the recipient and subject, as a warning that mail
+    is not configured."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, show_text: bool = False) -> None:
         self._log = structlog.get_logger("saasport.mail")
+        self._show_text = show_text
 
     async def send(self, mail: Mail) -> None:
-        self._log.info("mail", to=mail.to, subject=mail.subject, text=mail.text)
+        if self._show_text:
+            self._log.info("mail", to=mail.to, subject=mail.subject, text=mail.text)
+        else:
+            self._log.warning(
+                "mail_not_sent", to=mail.to, subject=mail.subject, hint="configure SMTP"
+            )
 
 
 @dataclass

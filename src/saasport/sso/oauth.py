@@ -17,6 +17,7 @@ on its own.
 from __future__ import annotations
 
 import hmac
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,10 @@ from saasport.sso.redemption import (
     LAUNCHABLE_BY_REVIEWER,
     TOKEN_RE,
 )
+
+# Authlib's DEBUG lines carry what its grants issue ("Issue token {…}": access, refresh and ID
+# tokens) and what clients send: never below INFO, whatever the root logger's level.
+logging.getLogger("authlib").setLevel(logging.INFO)
 
 # Scopes a listing can be given: `openid` and `profile` always; the others when its listing was
 # granted the permission of the same name. Asking for more than the basic profile needs consent.
