@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, OAuth2Request
@@ -35,8 +35,8 @@ from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants.util import create_half_hash
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from joserfc import jwt
-from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session, raiseload
+from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy.orm import Session
 
 from saasport.accounts.models import Organization, User
 from saasport.catalog.models import Listing, ListingState
@@ -77,6 +77,59 @@ class Policy:
     public_refresh: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    """What the core reads of a listing to treat it as an OAuth client (one row, no ORM)."""
+
+    id: uuid.UUID
+    app_id: str
+    name: str
+    owner_id: uuid.UUID
+    state: str
+    permissions: list[str]
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    secret_digest: bytes
+    previous_secret_digest: bytes | None
+    previous_secret_expires_at: datetime | None
+
+    @classmethod
+    def of(cls, listing: Listing) -> ClientRecord:
+        return cls(*(getattr(listing, column.key) for column in CLIENT_COLUMNS))
+
+
+CLIENT_COLUMNS = (
+    Listing.id,
+    Listing.app_id,
+    Listing.name,
+    Listing.owner_id,
+    Listing.state,
+    Listing.permissions,
+    Listing.redirect_uris,
+    Listing.post_logout_redirect_uris,
+    Listing.secret_digest,
+    Listing.previous_secret_digest,
+    Listing.previous_secret_expires_at,
+)
+
+
+def _client_of(row: Any) -> ClientRecord:
+    return ClientRecord(*row[: len(CLIENT_COLUMNS)])
+
+
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """The client, the token and its user of a token-endpoint or introspection call, read in
+    one statement before Authlib asks for them one by one (`prefetch`)."""
+
+    client_id: str
+    client: ClientRecord | None
+    kind: str  # "access" or "refresh": which of the token's digests was looked up
+    digest: bytes
+    token: OAuthToken | None
+    user: User | None  # held here, so the session's identity map keeps it for `get`
+
+
 @dataclass
 class Call:
     """One request's context, seen by the grants and endpoints of its `CallServer`."""
@@ -91,6 +144,62 @@ class Call:
     auth_time: datetime | None = None
     org_id: uuid.UUID | None = None
     replayed: list[uuid.UUID] = field(default_factory=list)  # token families to revoke
+    prefetched: Prefetched | None = None
+
+    def prefetched_token(self, kind: str, token: str) -> tuple[bool, OAuthToken | None]:
+        """(known, row): whether `token` was looked up by `prefetch`, and what was found."""
+        found = self.prefetched
+        if found is None or found.kind != kind or found.digest != token_digest(token):
+            return False, None
+        return True, found.token
+
+
+def prefetch(call: Call, *, client_id: str, token: str, kind: str) -> None:
+    """Read the client `client_id`, the token `token` (by its `kind` digest) and the token's
+    user in one statement; the grants and endpoints then find them without a query each."""
+    if not (isinstance(client_id, str) and APP_ID_RE.fullmatch(client_id)):
+        return
+    if not (isinstance(token, str) and TOKEN_RE.fullmatch(token)):
+        return
+    digest = token_digest(token)
+    row = call.session.execute(
+        _PREFETCH[kind], {"digest": digest, "client_id": client_id, "dialect": call.policy.dialect}
+    ).first()
+    call.prefetched = Prefetched(
+        client_id=client_id,
+        client=_client_of(row) if row is not None else None,
+        kind=kind,
+        digest=digest,
+        token=cast("OAuthToken | None", row[-2]) if row is not None else None,
+        user=cast("User | None", row[-1]) if row is not None else None,
+    )
+
+
+# Built once: constructing a statement costs more CPU than the database takes to answer it.
+_CLIENT_WHERE = (
+    Listing.app_id == bindparam("client_id"),
+    Listing.dialect == bindparam("dialect"),
+    Listing.state != ListingState.DELETED,
+)
+_CLIENT = select(*CLIENT_COLUMNS).where(*_CLIENT_WHERE)
+_PREFETCH = {
+    kind: select(*CLIENT_COLUMNS, OAuthToken, User)
+    .select_from(Listing)
+    .outerjoin(OAuthToken, column == bindparam("digest"))
+    .outerjoin(User, User.id == OAuthToken.user_id)
+    .where(*_CLIENT_WHERE)
+    for kind, column in (
+        ("access", OAuthToken.access_digest),
+        ("refresh", OAuthToken.refresh_digest),
+    )
+}
+_INSERT_TOKEN = insert(OAuthToken)
+_SPEND_REFRESH = (
+    update(OAuthToken)
+    .where(OAuthToken.id == bindparam("token_id"), OAuthToken.refreshed_at.is_(None))
+    .values(refreshed_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
 
 
 class PlainRequest(OAuth2Request):
@@ -145,7 +254,12 @@ class ListingClient(ClientMixin):
     """A listing seen as an OAuth client of one dialect."""
 
     def __init__(
-        self, listing: Listing, box: SecretBox, now: datetime, *, public_refresh: bool = False
+        self,
+        listing: ClientRecord,
+        box: SecretBox,
+        now: datetime,
+        *,
+        public_refresh: bool = False,
     ) -> None:
         self.listing = listing
         self._box = box
@@ -167,7 +281,7 @@ class ListingClient(ClientMixin):
         return uris[0] if len(uris) == 1 else None
 
     @staticmethod
-    def scope_of(listing: Listing) -> str:
+    def scope_of(listing: Listing | ClientRecord) -> str:
         """Everything the listing may have: the basic profile and what it was granted."""
         granted = (s for s in GRANTABLE_SCOPES if s in listing.permissions)
         return " ".join([*BASIC_SCOPES, *granted])
@@ -290,9 +404,11 @@ class RefreshGrant(_Grant, RefreshTokenGrant):
         if not isinstance(refresh_token, str) or not TOKEN_RE.fullmatch(refresh_token):
             return None
         call = self.call
-        token = call.session.scalars(
-            select(OAuthToken).where(OAuthToken.refresh_digest == token_digest(refresh_token))
-        ).first()
+        known, token = call.prefetched_token("refresh", refresh_token)
+        if not known:
+            token = call.session.scalars(
+                select(OAuthToken).where(OAuthToken.refresh_digest == token_digest(refresh_token))
+            ).first()
         if token is None or token.revoked_at is not None:
             return None
         if token.refreshed_at is not None:
@@ -310,10 +426,7 @@ class RefreshGrant(_Grant, RefreshTokenGrant):
     def revoke_old_credential(self, refresh_token: OAuthToken) -> None:
         call = self.call
         spent = call.session.execute(
-            update(OAuthToken)
-            .where(OAuthToken.id == refresh_token.id, OAuthToken.refreshed_at.is_(None))
-            .values(refreshed_at=call.now),
-            execution_options={"synchronize_session": False},
+            _SPEND_REFRESH, {"token_id": refresh_token.id, "now": call.now}
         )
         if spent.rowcount != 1:  # type: ignore[attr-defined]
             # A concurrent refresh with the same token won: this one is the replay.
@@ -380,7 +493,11 @@ class Introspection(IntrospectionEndpoint):
         self.call = server.call
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> OAuthToken | None:
-        return find_token(self.call.session, token_string, token_type_hint, live_at=self.call.now)
+        call = self.call
+        known, token = call.prefetched_token("access", token_string)
+        if known and token is not None and token.access_expires_at > call.now:
+            return token
+        return find_token(call.session, token_string, token_type_hint, live_at=call.now)
 
     def check_permission(self, token: OAuthToken, client: ListingClient, request: Any) -> bool:
         self._client_id = client.get_client_id()
@@ -466,18 +583,17 @@ class CallServer(AuthorizationServer):
         if not isinstance(client_id, str) or not APP_ID_RE.fullmatch(client_id):
             return None
         call = self.call
-        listing = call.session.scalars(
-            select(Listing)
-            .options(raiseload(Listing.screenshots))
-            .where(
-                Listing.app_id == client_id,
-                Listing.dialect == call.policy.dialect,
-                Listing.state != ListingState.DELETED,
-            )
-        ).first()
-        if listing is None:
+        found = call.prefetched
+        if found is not None and found.client_id == client_id:
+            record = found.client
+        else:
+            row = call.session.execute(
+                _CLIENT, {"client_id": client_id, "dialect": call.policy.dialect}
+            ).first()
+            record = _client_of(row) if row is not None else None
+        if record is None:
             return None
-        return ListingClient(listing, self.box, call.now, public_refresh=call.policy.public_refresh)
+        return ListingClient(record, self.box, call.now, public_refresh=call.policy.public_refresh)
 
     def generate_token(  # type: ignore[override]
         self,
@@ -502,23 +618,23 @@ class CallServer(AuthorizationServer):
         call = self.call
         source = request.authorization_code or request.refresh_token
         refresh = token.get("refresh_token")
-        call.session.add(
-            OAuthToken(
-                access_digest=token_digest(token["access_token"]),
-                refresh_digest=token_digest(refresh) if refresh else None,
-                family_id=source.family_id,
-                listing_id=request.client.listing_id,
-                user_id=request.user.id,
-                session_id=source.session_id,
-                org_id=source.org_id,
-                scope=token["scope"],
-                auth_time=source.auth_time,
-                issued_at=call.now,
-                access_expires_at=call.now + call.policy.access_ttl,
-                refresh_expires_at=call.now + call.policy.refresh_ttl if refresh else None,
-            )
+        call.session.execute(
+            _INSERT_TOKEN,
+            {
+                "access_digest": token_digest(token["access_token"]),
+                "refresh_digest": token_digest(refresh) if refresh else None,
+                "family_id": source.family_id,
+                "listing_id": request.client.listing_id,
+                "user_id": request.user.id,
+                "session_id": source.session_id,
+                "org_id": source.org_id,
+                "scope": token["scope"],
+                "auth_time": source.auth_time,
+                "issued_at": call.now,
+                "access_expires_at": call.now + call.policy.access_ttl,
+                "refresh_expires_at": call.now + call.policy.refresh_ttl if refresh else None,
+            },
         )
-        call.session.flush()
 
     def id_token(
         self,
@@ -672,7 +788,7 @@ def _active_user(call: Call, user_id: uuid.UUID) -> User | None:
 
 
 def may_sign_in(
-    session: Session, user: User, listing: Listing, *, now: datetime
+    session: Session, user: User, listing: Listing | ClientRecord, *, now: datetime
 ) -> tuple[bool, uuid.UUID | None]:
     """Whether `user` may sign in to `listing`, and through which enterprise (if one holds it).
 

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy import select, update
@@ -34,11 +35,13 @@ from saasport.sso.oauth import (
     Answer,
     Call,
     CallServer,
+    ClientRecord,
     ListingClient,
     PlainRequest,
     Policy,
     may_sign_in,
     needs_consent,
+    prefetch,
     remember_consent,
     revoke_families,
     user_claims,
@@ -114,6 +117,11 @@ class OAuthProvider:
         self.keys = keys
         self.issuer = issuer.rstrip("/")
         self.sessionmaker = sessionmaker
+        # Read-only calls (introspection) skip BEGIN and COMMIT: one round trip, not three.
+        engine = sessionmaker.kw["bind"]
+        self._reading = async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
         self.clock = clock
 
     def _call(self, session: Session, policy: Policy, **more: Any) -> tuple[Call, CallServer]:
@@ -172,7 +180,15 @@ class OAuthProvider:
         return await db.run_sync(run)
 
     async def token(self, request: PlainRequest, *, policy: Policy) -> Answer:
-        return await self._endpoint(request, policy, lambda s: s.create_token_response(request))
+        form = request.form
+        ahead = (
+            ("refresh", form.get("refresh_token", ""))
+            if form.get("grant_type") == "refresh_token"
+            else None
+        )
+        return await self._endpoint(
+            request, policy, lambda s: s.create_token_response(request), ahead=ahead
+        )
 
     async def revoke(self, request: PlainRequest, *, policy: Policy) -> Answer:
         return await self._endpoint(
@@ -180,22 +196,43 @@ class OAuthProvider:
         )
 
     async def introspect(self, request: PlainRequest, *, policy: Policy) -> Answer:
+        form = request.form
+        ahead = (
+            ("access", form.get("token", ""))
+            if form.get("token_type_hint") != "refresh_token"
+            else None
+        )
         return await self._endpoint(
-            request, policy, lambda s: s.create_endpoint_response("introspection", request)
+            request,
+            policy,
+            lambda s: s.create_endpoint_response("introspection", request),
+            ahead=ahead,
+            read_only=True,
         )
 
     async def _endpoint(
-        self, request: PlainRequest, policy: Policy, respond: Callable[[CallServer], Answer]
+        self,
+        request: PlainRequest,
+        policy: Policy,
+        respond: Callable[[CallServer], Answer],
+        *,
+        ahead: tuple[str, str] | None = None,
+        read_only: bool = False,
     ) -> Answer:
+        """`respond` on a fresh session (outside a transaction when `read_only`). `ahead`,
+        (kind, token): the calling client, the token and its user are read in one statement
+        first (`oauth.prefetch`)."""
         replayed: list[uuid.UUID] = []
 
         def run(session: Session) -> Answer:
             call, server = self._call(session, policy)
+            if ahead is not None:
+                prefetch(call, client_id=_client_id_of(request), token=ahead[1], kind=ahead[0])
             answer = respond(server)
             replayed.extend(call.replayed)
             return answer
 
-        async with self.sessionmaker() as db:
+        async with (self._reading if read_only else self.sessionmaker)() as db:
             answer = await db.run_sync(run)
             if answer.status < 400:
                 await db.commit()
@@ -258,7 +295,7 @@ class OAuthProvider:
 
         def run(session: Session) -> str:
             _, server = self._call(session, policy)
-            client = ListingClient(grant.listing, self.box, self.clock())
+            client = ListingClient(ClientRecord.of(grant.listing), self.box, self.clock())
             return server.id_token(
                 user=grant.user,
                 client=client,
@@ -400,3 +437,12 @@ async def keep_alive(db: AsyncSession, token: OAuthToken, *, ttl: timedelta, now
         .where(OAuthToken.id == token.id, OAuthToken.revoked_at.is_(None))
         .values(access_expires_at=now + ttl)
     )
+
+
+def _client_id_of(request: PlainRequest) -> str:
+    """The client id the request authenticates with: HTTP Basic, else the form's."""
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() == "basic ":
+        client_id, _ = extract_basic_authorization(request.headers)
+        return client_id or ""
+    return request.form.get("client_id", "")
