@@ -16,6 +16,7 @@ from sqlalchemy import text
 from saasport import __version__
 from saasport.accounts import api as accounts_api
 from saasport.accounts import pages as accounts_pages
+from saasport.billing import api as billing_api
 from saasport.catalog import api as catalog_api
 from saasport.catalog import credentials_pages, review_pages
 from saasport.catalog import pages as catalog_pages
@@ -36,7 +37,13 @@ from saasport.web.openapi import install_openapi
 from saasport.web.templating import Pages
 
 STATIC = Path(__file__).parent / "web" / "static"
-API_ROUTERS = (sso_api.router, accounts_api.router, catalog_api.router, commerce_api.router)
+API_ROUTERS = (
+    sso_api.router,
+    accounts_api.router,
+    catalog_api.router,
+    commerce_api.router,
+    billing_api.router,
+)
 PAGE_ROUTERS = (
     accounts_pages.router,
     catalog_pages.router,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,6 +21,8 @@ app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="The keys ID tokens are signed with.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(keys_app, name="keys")
+billing_app = typer.Typer(help="Wallets and the ledger.", no_args_is_help=True)
+app.add_typer(billing_app, name="billing")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -95,6 +97,37 @@ def admin_create(
         ensure_operator(settings, username=username, password=password, email=email)
     )
     typer.echo(("created" if created else "updated") + f" operator {username}")
+
+
+@billing_app.command("verify")
+def billing_verify() -> None:
+    """Check every invariant of the ledger; exit 1 on a breach."""
+    from saasport.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    report = asyncio.run(_verify_ledger(settings))
+    for breach in report.breaches:
+        typer.echo(f"BREACH {breach}", err=True)
+    verdict = f"{len(report.breaches)} breaches" if report.breaches else "the ledger holds"
+    typer.echo(
+        f"{report.transactions} transactions, {report.entries} entries, "
+        f"{report.accounts} accounts: {verdict}"
+    )
+    if report.breaches:
+        raise typer.Exit(1)
+
+
+async def _verify_ledger(settings: Settings) -> Any:
+    from saasport.billing.verify import verify
+    from saasport.db.session import make_engine, make_sessionmaker
+
+    engine = make_engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            return await verify(db)
+    finally:
+        await engine.dispose()
 
 
 @keys_app.command("rotate")

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     register_window_seconds: int = 3600
 
     signature_window_seconds: int = 300
+    currency: str = Field(
+        default="CNY",
+        pattern=r"^[A-Z]{3}$",
+        description="The one currency of this deployment (ISO 4217); amounts in micro-units.",
+    )
     secret_rotation_overlap_seconds: int = Field(
         default=24 * 3600,
         description="How long an app secret keeps working after it was rotated.",

@@ -10,6 +10,7 @@ from saasport.accounts.models import (
     User,
     WebSession,
 )
+from saasport.billing.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from saasport.catalog.models import Listing, ListingEvent, ListingScreenshot, Media
 from saasport.commerce.models import Entitlement
 from saasport.db.base import Base
@@ -22,6 +23,9 @@ __all__ = [
     "EmailVerification",
     "Entitlement",
     "JumpToken",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Listing",
     "ListingEvent",
     "ListingScreenshot",

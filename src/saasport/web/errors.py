@@ -40,6 +40,7 @@ class ErrorOut(BaseModel):
 DESCRIPTIONS = {
     400: "The request is malformed, or a one-time token was refused (see `error.code`).",
     401: "Authentication is missing or wrong.",
+    402: "The balance is not enough for this (`insufficient_funds`); nothing changed.",
     403: "Authenticated, but not allowed to do this.",
     404: "No such thing, or not one the caller may see.",
     409: "The object's state does not allow this now.",

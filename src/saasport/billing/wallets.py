@@ -1,0 +1,174 @@
+"""Wallets: what users and enterprises hold, how money gets in (a confirmed payment, an
+operator's credit) and out (an operator's debit), and their statements.
+
+Payment providers plug in behind `PaymentProvider`: something outside confirms that money
+arrived (a provider's signed callback, a bank statement) and `record_payment` books it, once
+per provider payment id. No real provider is reachable here; `ManualTransfer` is the one
+that ships: an operator records an offline bank transfer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Literal, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saasport.accounts.models import Organization, User
+from saasport.billing import ledger
+from saasport.billing.models import (
+    AccountKind,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    TransactionKind,
+)
+from saasport.core.errors import Forbidden, NotFound, ValidationFailed
+from saasport.core.messages import N_
+from saasport.core.money import FEN, Money
+
+
+class PaymentProvider(Protocol):
+    """Where top-ups come from. `name` keys its payment ids (one booking per payment)."""
+
+    name: ClassVar[str]
+
+
+class ManualTransfer:
+    """An offline bank transfer, confirmed by an operator who saw it arrive."""
+
+    name: ClassVar[str] = "manual"
+
+
+PROVIDERS: dict[str, PaymentProvider] = {ManualTransfer.name: ManualTransfer()}
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Whose wallet: a user's or an enterprise's."""
+
+    user_id: uuid.UUID | None = None
+    org_id: uuid.UUID | None = None
+
+
+async def wallet_of(
+    db: AsyncSession, holder: Holder, *, currency: str, now: datetime
+) -> LedgerAccount:
+    """The holder's wallet (made on first use); the holder must exist."""
+    if holder.user_id is not None:
+        if await db.get(User, holder.user_id) is None:
+            raise NotFound(N_("No such user."))
+    elif holder.org_id is None or await db.get(Organization, holder.org_id) is None:
+        raise NotFound(N_("No such enterprise."))
+    return await ledger.wallet(
+        db, currency=currency, now=now, user_id=holder.user_id, org_id=holder.org_id
+    )
+
+
+def _operator(user: User) -> None:
+    if not user.is_operator:
+        raise Forbidden(N_("Only operators move money by hand."))
+
+
+def _positive(amount: Money, currency: str) -> None:
+    if amount.currency != currency:
+        raise ValidationFailed({"amount": N_("This platform keeps one currency.")})
+    if amount.micros <= 0:
+        raise ValidationFailed({"amount": N_("The amount must be more than zero.")})
+
+
+async def adjust(
+    db: AsyncSession,
+    *,
+    operator: User,
+    holder: Holder,
+    direction: Literal["credit", "debit"],
+    amount: Money,
+    reason: str,
+    idempotency_key: str,
+    now: datetime,
+) -> LedgerTransaction:
+    """An operator credits or debits a wallet, with a reason (e.g. an offline transfer)."""
+    _operator(operator)
+    _positive(amount, amount.currency)
+    if not reason.strip():
+        raise ValidationFailed({"reason": N_("Say why.")})
+    wallet = await wallet_of(db, holder, currency=amount.currency, now=now)
+    other = await ledger.platform_account(
+        db, AccountKind.ADJUSTMENTS, currency=amount.currency, now=now
+    )
+    into = amount.micros if direction == "credit" else -amount.micros
+    return await ledger.post(
+        db,
+        kind=TransactionKind.CREDIT if direction == "credit" else TransactionKind.DEBIT,
+        currency=amount.currency,
+        legs={wallet.id: into, other.id: -into},
+        now=now,
+        memo=reason.strip(),
+        actor_id=operator.id,
+        idempotency_key=f"adjust:{operator.id}:{idempotency_key}",
+    )
+
+
+async def record_payment(
+    db: AsyncSession,
+    *,
+    provider: str,
+    payment_id: str,
+    holder: Holder,
+    amount: Money,
+    now: datetime,
+    recorded_by: User | None = None,
+) -> LedgerTransaction:
+    """Book a payment the provider confirmed into the holder's wallet, once per payment id
+    (a provider's retried callback books nothing more)."""
+    if provider not in PROVIDERS:
+        raise ValidationFailed({"provider": N_("Unknown payment provider.")})
+    if provider == ManualTransfer.name:
+        if recorded_by is None:
+            raise Forbidden(N_("Only operators move money by hand."))
+        _operator(recorded_by)
+    _positive(amount, amount.currency)
+    if amount.micros % FEN:
+        raise ValidationFailed({"amount": N_("Payments are in whole fen (0.01).")})
+    if not payment_id.strip() or len(payment_id) > 128:
+        raise ValidationFailed({"payment_id": N_("The provider's payment id is required.")})
+    wallet = await wallet_of(db, holder, currency=amount.currency, now=now)
+    payments = await ledger.platform_account(
+        db, AccountKind.PAYMENTS, currency=amount.currency, now=now
+    )
+    return await ledger.post(
+        db,
+        kind=TransactionKind.TOP_UP,
+        currency=amount.currency,
+        legs={wallet.id: amount.micros, payments.id: -amount.micros},
+        now=now,
+        memo=f"{provider} payment {payment_id}",
+        reference=f"payment:{provider}:{payment_id}",
+        actor_id=recorded_by.id if recorded_by else None,
+        idempotency_key=f"payment:{provider}:{payment_id}",
+    )
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a wallet's statement."""
+
+    transaction: LedgerTransaction
+    amount: int
+    balance_after: int
+
+
+async def statement(db: AsyncSession, wallet: LedgerAccount, *, limit: int = 50) -> list[Line]:
+    """The wallet's latest movements, newest first."""
+    rows = await db.execute(
+        select(LedgerEntry, LedgerTransaction)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerEntry.account_id == wallet.id)
+        .order_by(LedgerEntry.seq.desc())
+        .limit(limit)
+    )
+    return [Line(tx, entry.amount, entry.balance_after) for entry, tx in rows.all()]
