@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     register_window_seconds: int = 3600
 
     signature_window_seconds: int = 300
+    price_notice_days: int = Field(
+        default=30, ge=0, le=365, description="A new price applies to renewals after this."
+    )
     currency: str = Field(
         default="CNY",
         pattern=r"^[A-Z]{3}$",

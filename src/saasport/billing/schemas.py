@@ -7,26 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from saasport.core.money import Money, MoneyError
-
-
-def _decimal_string(value: object) -> object:
-    if not isinstance(value, str):
-        raise ValueError('an amount is a decimal string, e.g. "100.00"')
-    try:
-        Money.parse(value)
-    except MoneyError as error:
-        raise ValueError(str(error)) from None
-    return value
-
-
-Amount = Annotated[
-    str,
-    BeforeValidator(_decimal_string),
-    Field(max_length=32, examples=["100.00"], description="A decimal string in major units."),
-]
+from saasport.core.inputs import Amount
 
 
 class HolderIn(BaseModel):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response, UploadFile
 
-from saasport.catalog import media, service, storefront, workflow
+from saasport.catalog import media, plans, service, storefront, workflow
+from saasport.catalog.plan_schemas import Code, PlanIn, PlanOut
 from saasport.catalog.schemas import (
     ActionIn,
     CatalogDetail,
@@ -78,6 +80,71 @@ async def get_listing(
     """One of the caller's listings."""
     listing = await service.get_own_listing(db, owner=user, listing_id=listing_id)
     return ListingOut.of(listing, now=platform.clock())
+
+
+@router.get(
+    "/listings/{listing_id}/plans",
+    operation_id="listPlans",
+    response_model=list[PlanOut],
+    responses=errors(404),
+)
+async def list_plans(
+    listing_id: uuid.UUID, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> list[PlanOut]:
+    """The plans of one of the caller's listings (archived ones too), latest prices."""
+    listing = await service.get_own_listing(db, owner=user, listing_id=listing_id)
+    currency = platform.settings.currency
+    return [
+        PlanOut.of(plan, price, currency=currency)
+        for plan, price in await plans.plans_of(db, listing.id, archived=True)
+    ]
+
+
+@router.put(
+    "/listings/{listing_id}/plans/{code}",
+    operation_id="setPlan",
+    response_model=PlanOut,
+    responses=errors(404, 409, 422),
+)
+async def set_plan(
+    listing_id: uuid.UUID,
+    code: Annotated[Code, Path(max_length=32)],
+    body: PlanIn,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+) -> PlanOut:
+    """Create or change a plan of a draft or test-open listing. A different price is a new
+    version: new orders pay it at once, renewals after the notice period."""
+    settings = platform.settings
+    plan, price = await plans.set_plan(
+        db,
+        owner=user,
+        listing_id=listing_id,
+        code=code,
+        fields=body,
+        notice=timedelta(days=settings.price_notice_days),
+        now=platform.clock(),
+    )
+    return PlanOut.of(plan, price, currency=settings.currency)
+
+
+@router.delete(
+    "/listings/{listing_id}/plans/{code}",
+    operation_id="archivePlan",
+    status_code=204,
+    responses=errors(404, 409),
+)
+async def archive_plan(
+    listing_id: uuid.UUID,
+    code: Annotated[Code, Path(max_length=32)],
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+) -> Response:
+    """Stop selling a plan (subscriptions to it go on)."""
+    await plans.archive_plan(db, owner=user, listing_id=listing_id, code=code, now=platform.clock())
+    return Response(status_code=204)
 
 
 @router.patch(
@@ -330,6 +397,11 @@ async def browse(
     response_model=CatalogDetail,
     responses=errors(404),
 )
-async def catalog_item(listing_id: uuid.UUID, db: DbSession) -> CatalogDetail:
-    """A published application's public page."""
-    return CatalogDetail.of(await storefront.get_published(db, listing_id=listing_id))
+async def catalog_item(
+    listing_id: uuid.UUID, db: DbSession, platform: PlatformDep
+) -> CatalogDetail:
+    """A published application's public page, with its plans and prices."""
+    listing = await storefront.get_published(db, listing_id=listing_id)
+    currency = platform.settings.currency
+    offered = [PlanOut.of(p, v, currency=currency) for p, v in await plans.plans_of(db, listing.id)]
+    return CatalogDetail.of(listing).model_copy(update={"plans": offered})

@@ -5,8 +5,18 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saasport.db.base import Base, Timestamps, UUIDPrimaryKey
@@ -109,3 +119,56 @@ class ListingEvent(UUIDPrimaryKey, Base):
     to_state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime]
+
+
+class PlanKind(enum.StrEnum):
+    TRIAL = "trial"  # free for `trial_days`
+    PERIODIC = "periodic"  # 包年包月: prepaid per month or year, optionally renewed
+    HOURLY = "hourly"  # 按需-按时长: each hour charged in advance
+    USAGE = "usage"  # 按需-按使用量: postpaid by metered dimensions
+
+
+class Plan(UUIDPrimaryKey, Base):
+    """One way to buy a listing. What it costs is its latest `PlanPrice`; a plan is edited
+    with its listing (a draft or test-open), so it goes through the review too."""
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("listing_id", "code"),)
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(32))  # stable, the merchant's (e.g. "pro-monthly")
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    included: Mapped[list[str]] = mapped_column(JSON, default=list)  # what the plan includes
+    trial_days: Mapped[int | None] = mapped_column(Integer)
+    period: Mapped[str | None] = mapped_column(String(8))  # "month" or "year" (periodic)
+    auto_renew: Mapped[bool] = mapped_column(default=True)  # the default the buyer may change
+    per_seat: Mapped[bool] = mapped_column(default=False)  # priced per seat (a quantity)
+    max_seats: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    archived_at: Mapped[datetime | None]  # no new orders; existing subscriptions go on
+
+
+class PlanPrice(UUIDPrimaryKey, Base):
+    """A version of a plan's price, never changed once written: a new price is a new version,
+    for new orders from `new_orders_from` and for renewals from `renewals_from` (after the
+    notice period), never retroactively."""
+
+    __tablename__ = "plan_prices"
+    __table_args__ = (UniqueConstraint("plan_id", "version"),)
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    # Micro-units: per period (periodic), per hour (hourly), a fixed fee per month (usage).
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Usage: [{code, name, unit, mode: volume|graduated, tiers: [{up_to, unit_price}]}].
+    dimensions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Mode 2: resource quotas granted to the app with the order, e.g. {"cpu_hours": "100"}.
+    quotas: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    new_orders_from: Mapped[datetime]
+    renewals_from: Mapped[datetime]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from saasport.accounts.models import User
-from saasport.catalog import workflow
+from saasport.catalog import plans, workflow
 from saasport.catalog.schemas import ActionIn
 from saasport.core.errors import NotFound, ValidationFailed
 from saasport.core.messages import N_
@@ -60,6 +60,8 @@ async def _review_page(
         events=await workflow.listing_events(db, listing_id=listing.id),
         errors=errors or {},
         dialects=platform.dialects.labels,
+        plans=await plans.plans_of(db, listing.id),
+        currency=platform.settings.currency,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from saasport.catalog.models import Listing, ListingState
+from saasport.catalog.plan_schemas import PlanOut
 from saasport.core import rules
 from saasport.core.inputs import Line, Paragraphs
 from saasport.core.messages import N_
@@ -277,6 +278,7 @@ class CatalogDetail(CatalogItem):
     permissions: list[Permission]
     screenshot_urls: list[str]
     published_at: datetime | None
+    plans: list[PlanOut] = Field(default_factory=list, description="What it costs, plan by plan.")
 
     @classmethod
     def of(cls, listing: Listing) -> CatalogDetail:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from saasport.accounts.orgs import list_memberships
-from saasport.catalog import storefront
+from saasport.catalog import plans, storefront
 from saasport.catalog.schemas import CATEGORIES
 from saasport.commerce import service
 from saasport.commerce.schemas import TrialIn
@@ -74,7 +74,13 @@ async def app_detail(
         )
         admin_orgs = [org for org, m in await list_memberships(db, user=user) if m.role == "admin"]
     return pages.render(
-        request, "commerce/detail.html", listing=listing, held=held, admin_orgs=admin_orgs
+        request,
+        "commerce/detail.html",
+        listing=listing,
+        held=held,
+        admin_orgs=admin_orgs,
+        plans=await plans.plans_of(db, listing.id),
+        currency=platform.settings.currency,
     )
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import ErrorDetails
 
 from saasport.core.messages import N_, Msg
+from saasport.core.money import Money, MoneyError
 
 # C0 controls but tab/newline/carriage return, DEL, C1 controls, and lone surrogates.
 _CONTROL_IN_PARAGRAPHS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -45,6 +47,42 @@ Secret = Annotated[str, AfterValidator(_line)]
 
 Paragraphs = Annotated[str, AfterValidator(_paragraphs)]
 """Free text over several lines (Markdown); line breaks are kept, as `\\n`."""
+
+
+def _amount(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError(N_('An amount is a decimal string, e.g. "100.00".'))
+    try:
+        Money.parse(value)
+    except MoneyError:
+        raise ValueError(N_("Not an amount: at most six decimals, and not too large.")) from None
+    return value
+
+
+# Money as the API takes it: a decimal string in major units, never a JSON number (a float).
+Amount = Annotated[
+    str,
+    BeforeValidator(_amount),
+    Field(max_length=32, examples=["100.00"], description="A decimal string in major units."),
+]
+
+
+def _quantity(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(N_("A quantity is a decimal string or an integer."))
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise ValueError(N_("Not a quantity.")) from None
+    if not number.is_finite() or number < 0 or number > 10**12:
+        raise ValueError(N_("A quantity is between 0 and 10^12."))
+    if number != round(number, 4):
+        raise ValueError(N_("At most four decimals."))
+    return number
+
+
+# A metered quantity: at most four decimals (Huawei's usage_value), 0 to 10^12.
+Quantity = Annotated[Decimal, BeforeValidator(_quantity)]
 
 PageNumber = Annotated[int, Field(ge=1, le=10_000)]
 Offset = Annotated[int, Field(ge=0, le=1_000_000)]

@@ -121,5 +121,13 @@ class Money:
         whole, part = divmod(abs(fen), 100)
         return f"{sign}{SYMBOLS.get(self.currency, self.currency + ' ')}{whole:,}.{part:02d}"
 
+    def precise(self) -> str:
+        """With the digits it has, at least two: a unit price ("¥0.0003"), never rounded."""
+        digits = self.exact().rstrip("0")
+        if len(digits.split(".")[1]) < 2:
+            digits = digits + "0" * (2 - len(digits.split(".")[1]))
+        sign = "-" if digits.startswith("-") else ""
+        return f"{sign}{SYMBOLS.get(self.currency, self.currency + ' ')}{digits.lstrip('-')}"
+
     def __str__(self) -> str:
         return f"{self.exact()} {self.currency}"

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from saasport.core.messages import Msg
+from saasport.core.money import Money
 from saasport.web import i18n
 from saasport.web.cookies import CSRF_COOKIE
 from saasport.web.csrf import csrf_token
@@ -39,6 +40,9 @@ def make_environment() -> Environment:
     # through `tr()`, which translates and leaves escaping on.
     env.globals["tr"] = translate
     env.filters["markdown"] = render_markdown
+    # Money in templates: micro-units in, as people read it out (in 分; unit prices exact).
+    env.filters["money"] = lambda micros, currency: Money(int(micros), currency).display()
+    env.filters["unit_price"] = lambda micros, currency: Money(int(micros), currency).precise()
     return env
 
 
