@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from saasport.accounts import service as accounts
 from saasport.accounts.models import User
 from saasport.accounts.schemas import RegisterIn
-from saasport.catalog import media, service, workflow
+from saasport.catalog import media, plans, service, workflow
 from saasport.catalog.models import Listing, ListingState
+from saasport.catalog.plan_schemas import PlanIn
 from saasport.catalog.schemas import ListingCreate
 from saasport.config import Settings
 from saasport.core import rules
@@ -25,6 +27,41 @@ from saasport.dialects import builtin
 from saasport.platform import Platform
 
 DEMO_PASSWORD = "saasport-demo"  # printed on the console: demo accounts only
+
+# Plans of some demo applications (the others offer their free trial only).
+DEMO_PLANS: dict[str, dict[str, dict[str, object]]] = {
+    "workbench": {
+        "team-monthly": {
+            "name": "团队版 Team",
+            "kind": "periodic",
+            "period": "month",
+            "price": "199.00",
+            "per_seat": True,
+            "max_seats": 50,
+            "trial_days": 14,
+            "included": ["并行求解 64 核 · 64 solver cores", "100 GB 项目空间 · project storage"],
+        },
+        "hourly": {"name": "按时 Hourly", "kind": "hourly", "price": "3.50", "position": 1},
+    },
+    "notebook": {
+        "pay-as-you-go": {
+            "name": "按量 Pay as you go",
+            "kind": "usage",
+            "summary": "GPU 时长按累进阶梯计费 · GPU hours in graduated tiers",
+            "dimensions": [
+                {
+                    "code": "gpu-hours",
+                    "name": "GPU 时长 GPU hours",
+                    "unit": "h",
+                    "tiers": [
+                        {"up_to": "100", "unit_price": "6.00"},
+                        {"up_to": None, "unit_price": "4.80"},
+                    ],
+                }
+            ],
+        }
+    },
+}
 
 
 @dataclass
@@ -145,6 +182,16 @@ async def _publish(
     listing, secret = await service.create_listing(
         db, owner=merchant, fields=fields, box=platform.box, now=now
     )
+    for code, plan in DEMO_PLANS.get(app.slug, {}).items():
+        await plans.set_plan(
+            db,
+            owner=merchant,
+            listing_id=listing.id,
+            code=code,
+            fields=PlanIn.model_validate(plan),
+            notice=timedelta(days=platform.settings.price_notice_days),
+            now=now,
+        )
     await media.set_icon(db, owner=merchant, listing_id=listing.id, data=render_icon(app), now=now)
     shots = [render_screenshot(app, variant) for variant in (0, 1)]
     await media.add_screenshots(db, owner=merchant, listing_id=listing.id, files=shots, now=now)
