@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.conftest import TEST_POSTGRES_DEFAULT, postgres_url
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAINS = ("accounts", "billing", "catalog", "commerce", "sso")
+DOMAINS = ("accounts", "billing", "catalog", "commerce", "outbox", "sso")
 # And every `*_pages` module, and `*_http` (HTTP handlers a dialect mounts at its own paths).
 ROUTE_MODULES = {"api", "pages", "models", "__init__"}
 ROUTE_SUFFIXES = ("_pages", "_http")

@@ -123,6 +123,13 @@ async def make_merchant(client: httpx.AsyncClient) -> Api:
     return api
 
 
+PLANS: dict[str, dict[str, Any]] = {
+    "try": {"name": "Try", "kind": "trial", "trial_days": 14},
+    "monthly": {"name": "Monthly", "kind": "periodic", "period": "month", "price": "10.00"},
+}
+PLAN_EDIT = {"name": "Pwned", "kind": "periodic", "period": "month", "price": "0.01"}
+
+
 async def make_listing(
     owner: Api, operator: Api, *, state: str, screenshots: int = 1, **fields: Any
 ) -> tuple[dict[str, Any], str]:
@@ -136,6 +143,11 @@ async def make_listing(
         f"/api/v1/listings/{lid}/icon", files={"file": ("i.png", icon_png(), "image/png")}
     )
     assert r.status_code == 200, r.text
+    for code, plan in PLANS.items():  # a free trial plan and a monthly one
+        r = await owner.client.put(
+            f"/api/v1/listings/{lid}/plans/{code}", json=plan, headers=owner.headers
+        )
+        assert r.status_code == 200, r.text
     if screenshots:
         files = [
             ("files", (f"s{i}.png", screenshot_png(), "image/png")) for i in range(screenshots)
@@ -220,6 +232,12 @@ class World:
             assert r.status_code == 200, r.text
             snap[f"events {lid}"] = r.json()
         snap["catalog"] = (await self.client.get(f"/api/v1/catalog/{self.published['id']}")).json()
+        r = await owner.get(f"/api/v1/listings/{self.draft['id']}/plans")
+        assert r.status_code == 200, r.text
+        snap["plans"] = r.json()
+        for who in ("owner", "staff", "plain", "other"):
+            r = await self.api(who).get("/api/v1/subscriptions")
+            snap[f"subscriptions of {who}"] = r.json()
         r = await owner.get("/api/v1/me/tokens")
         snap["tokens"] = sorted(
             ({k: v for k, v in t.items() if k != "last_used_at"} for t in r.json()),
@@ -355,6 +373,7 @@ class Req:
     json: Any = None
     data: dict[str, str] | None = None
     files: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Build = Callable[[World, str], Req]  # (world, who is asking) -> the request
@@ -490,6 +509,42 @@ CASES: list[Case] = [
         lambda w, who: Req(f"/api/v1/listings/{w.draft['id']}"),
         STRANGERS,
         ("owner", 200),
+    ),
+    A(
+        "read another merchant's plans",
+        "GET",
+        "/api/v1/listings/{listing_id}/plans",
+        lambda w, who: Req(f"/api/v1/listings/{w.draft['id']}/plans"),
+        STRANGERS,
+        ("owner", 200),
+    ),
+    A(
+        "set a plan on another merchant's listing",
+        "PUT",
+        "/api/v1/listings/{listing_id}/plans/{code}",
+        lambda w, who: Req(f"/api/v1/listings/{w.draft['id']}/plans/monthly", json=PLAN_EDIT),
+        STRANGERS,
+        ("owner", 200),
+    ),
+    A(
+        "archive a plan of another merchant's listing",
+        "DELETE",
+        "/api/v1/listings/{listing_id}/plans/{code}",
+        lambda w, who: Req(f"/api/v1/listings/{w.draft['id']}/plans/monthly"),
+        STRANGERS,
+        ("owner", 204),
+    ),
+    A(
+        "buy for an enterprise one does not administer (from its wallet)",
+        "POST",
+        "/api/v1/catalog/{listing_id}/orders",
+        lambda w, who: Req(
+            f"/api/v1/catalog/{w.published['id']}/orders",
+            json={"plan": "try", "org_id": w.org_id},
+            headers={"Idempotency-Key": f"iso-{who}"},
+        ),
+        STRANGERS | {"staff": FORBIDDEN},
+        ("owner", 201),
     ),
     A(
         "patch another merchant's listing",
@@ -1065,10 +1120,12 @@ async def attempt(w: World, case: Case, who: str, build: Build | None = None) ->
     req = (build or case.request)(w, who)
     if case.api:
         if who == "anon":
-            return await w.client.request(case.method, req.url, json=req.json, files=req.files)
+            return await w.client.request(
+                case.method, req.url, json=req.json, files=req.files, headers=req.headers
+            )
         api = w.api(who)
         return await w.client.request(
-            case.method, req.url, json=req.json, files=req.files, headers=api.headers
+            case.method, req.url, json=req.json, files=req.files, headers=api.headers | req.headers
         )
     browser = await w.browser(who)
     if case.method == "GET":

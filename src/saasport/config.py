@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     register_window_seconds: int = 3600
 
     signature_window_seconds: int = 300
+    commission_bp: int = Field(
+        default=2000, ge=0, le=10000, description="The platform's share of a sale (basis points)."
+    )
+    grace_days: int = Field(default=7, ge=0, le=90, description="Unpaid renewal → suspended for.")
+    retention_days: int = Field(default=15, ge=0, le=365, description="Expired → released after.")
     price_notice_days: int = Field(
         default=30, ge=0, le=365, description="A new price applies to renewals after this."
     )

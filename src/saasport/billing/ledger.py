@@ -214,7 +214,7 @@ async def post(
     if any(type(a) is not int or a == 0 or abs(a) > MAX_AMOUNT for a in legs.values()):
         raise ValueError("entry amounts are non-zero ints of micro-units")
     asked = request_digest(kind, currency, legs, memo, reference, actor_id, reverses_id)
-    accounts = await _lock(db, sorted(legs))
+    accounts = await lock(db, sorted(legs))
     if idempotency_key is not None:
         # Checked under the accounts' locks: a concurrent first request has committed by now.
         first = await db.scalar(
@@ -274,7 +274,7 @@ async def post(
     return tx
 
 
-async def _lock(db: AsyncSession, ids: list[uuid.UUID]) -> list[LedgerAccount]:
+async def lock(db: AsyncSession, ids: list[uuid.UUID]) -> list[LedgerAccount]:
     """The accounts, locked for this transaction, in id order (no deadlocks between two
     postings that touch the same accounts), read fresh."""
     query = select(LedgerAccount).where(LedgerAccount.id.in_(ids)).order_by(LedgerAccount.id)

@@ -48,6 +48,8 @@ class TransactionKind(enum.StrEnum):
     CREDIT = "credit"  # an operator credited a wallet (e.g. an offline bank transfer)
     DEBIT = "debit"  # an operator debited a wallet
     REVERSAL = "reversal"  # undoes another transaction, entry by entry
+    PURCHASE = "purchase"  # a sale: the buyer's wallet to the merchant and the commission
+    RENEWAL = "renewal"  # a subscription's next period, split the same way
 
 
 class LedgerAccount(UUIDPrimaryKey, Base):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import ClassVar, Literal, Protocol
 
 from sqlalchemy import select
@@ -172,3 +173,50 @@ async def statement(db: AsyncSession, wallet: LedgerAccount, *, limit: int = 50)
         .limit(limit)
     )
     return [Line(tx, entry.amount, entry.balance_after) for entry, tx in rows.all()]
+
+
+async def charge_sale(
+    db: AsyncSession,
+    *,
+    payer: LedgerAccount,
+    merchant_id: uuid.UUID,
+    amount: int,
+    commission_bp: int,
+    idempotency_key: str,
+    memo: str,
+    reference: str,
+    now: datetime,
+    actor_id: uuid.UUID | None = None,
+) -> LedgerTransaction:
+    """A sale paid from `payer`: the merchant's share to its earnings, the platform's
+    commission (rounded half up, the merchant getting the rest) to the platform's revenue."""
+    currency = payer.currency
+    commission = Money(amount, currency).times(Decimal(commission_bp) / 10_000).micros
+    merchant = await ledger.ensure_account(
+        db,
+        kind=AccountKind.MERCHANT,
+        holder=f"user:{merchant_id}",
+        currency=currency,
+        now=now,
+        minimum=None,  # a refund after settlement may take it below zero
+        user_id=merchant_id,
+    )
+    legs = {payer.id: -amount}
+    if amount - commission:
+        legs[merchant.id] = amount - commission
+    if commission:
+        revenue = await ledger.platform_account(
+            db, AccountKind.PLATFORM_REVENUE, currency=currency, now=now
+        )
+        legs[revenue.id] = commission
+    return await ledger.post(
+        db,
+        kind=TransactionKind.PURCHASE,
+        currency=currency,
+        legs=legs,
+        now=now,
+        memo=memo,
+        reference=reference,
+        actor_id=actor_id,
+        idempotency_key=idempotency_key,
+    )

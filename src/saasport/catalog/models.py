@@ -87,6 +87,8 @@ class Listing(UUIDPrimaryKey, Timestamps, Base):
     isv_key_encrypted: Mapped[str | None] = mapped_column(String(200))
     isv_key_derivation: Mapped[str] = mapped_column(String(8), default="raw")
 
+    # The platform's share of each sale, in basis points; None: the deployment's default.
+    commission_bp: Mapped[int | None] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default=ListingState.DRAFT, index=True)
     published_at: Mapped[datetime | None]
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 
 from saasport.catalog.schemas import CatalogItem
-from saasport.commerce import service
-from saasport.commerce.schemas import EntitlementOut, TrialIn
+from saasport.commerce import flows, service
+from saasport.commerce.schemas import EntitlementOut, OrderIn, SubscriptionOut, TrialIn
+from saasport.core.errors import ValidationFailed
+from saasport.core.messages import N_
 from saasport.deps import ApiUser, DbSession, PlatformDep
 from saasport.web.errors import errors
 from saasport.web.routing import UnitOfWorkRoute
@@ -50,3 +53,45 @@ async def take_trial(
 async def entitlements(user: ApiUser, db: DbSession, platform: PlatformDep) -> list[EntitlementOut]:
     """ "My applications": what the caller and their enterprises hold."""
     return [_out(h) for h in await service.held_apps(db, user=user, now=platform.clock())]
+
+
+@router.post(
+    "/catalog/{listing_id}/orders",
+    operation_id="orderPlan",
+    response_model=SubscriptionOut,
+    status_code=201,
+    responses=errors(402, 403, 404, 409, 422),
+)
+async def order_plan(
+    listing_id: uuid.UUID,
+    body: OrderIn,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> SubscriptionOut:
+    """Buy a plan for yourself or (as its admin) your enterprise, paid from the wallet at
+    once. The same Idempotency-Key again returns the same subscription, charged once."""
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValidationFailed({"Idempotency-Key": N_("This call needs an Idempotency-Key.")})
+    subscription = await flows.buy(
+        db,
+        user=user,
+        listing_id=listing_id,
+        plan_code=body.plan,
+        quantity=body.quantity,
+        org_id=body.org_id,
+        auto_renew=body.auto_renew,
+        idempotency_key=idempotency_key.strip(),
+        terms=flows.Terms.of(platform.settings),
+        now=platform.clock(),
+    )
+    return SubscriptionOut.of(subscription)
+
+
+@router.get(
+    "/subscriptions", operation_id="listSubscriptions", response_model=list[SubscriptionOut]
+)
+async def subscriptions(user: ApiUser, db: DbSession) -> list[SubscriptionOut]:
+    """The caller's subscriptions and those of the enterprises they belong to."""
+    return [SubscriptionOut.of(s) for s in await service.subscriptions_of(db, user=user)]

@@ -1,4 +1,5 @@
-"""Entitlements: the right of a user or an enterprise to use a listing."""
+"""Entitlements (the right of a user or an enterprise to use a listing), the subscriptions
+that grant them when bought, and the orders that paid for them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saasport.db.base import Base, UUIDPrimaryKey
@@ -14,6 +15,7 @@ from saasport.db.base import Base, UUIDPrimaryKey
 
 class EntitlementKind(enum.StrEnum):
     TRIAL = "trial"
+    SUBSCRIPTION = "subscription"  # kept in step with its subscription
 
 
 class Entitlement(UUIDPrimaryKey, Base):
@@ -31,3 +33,56 @@ class Entitlement(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class SubscriptionState(enum.StrEnum):
+    ACTIVE = "active"  # paid up (or in its trial)
+    SUSPENDED = "suspended"  # a renewal could not be paid: the grace period runs
+    EXPIRED = "expired"  # not paid after the grace period, or not renewed: data kept
+    RELEASED = "released"  # the retention period ended: the app may delete the data
+    CANCELLED = "cancelled"  # ended by the buyer (the unused part refunded)
+
+
+LIVE_STATES = (SubscriptionState.ACTIVE, SubscriptionState.SUSPENDED)
+
+
+class Subscription(UUIDPrimaryKey, Base):
+    """A holder's purchase of one plan of a listing, and where it stands."""
+
+    __tablename__ = "subscriptions"
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"), index=True)
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id"))
+    price_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan_prices.id"))  # charged now
+    holder: Mapped[str] = mapped_column(String(48), index=True)  # "user:<uuid>" / "org:<uuid>"
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    bought_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)  # seats
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    auto_renew: Mapped[bool] = mapped_column(default=True)
+    started_at: Mapped[datetime]
+    trial_ends_at: Mapped[datetime | None]
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime | None] = mapped_column(index=True)  # paid until
+    periods: Mapped[int] = mapped_column(Integer, default=0)  # periods charged so far
+    grace_until: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Order(UUIDPrimaryKey, Base):
+    """One charge of a subscription (a purchase, a renewal, an upgrade, a refund), tied to
+    its ledger transaction: every charge is traceable to the order it paid."""
+
+    __tablename__ = "orders"
+
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "purchase", "renewal", "refund", …
+    amount: Mapped[int] = mapped_column(BigInteger)  # micro-units paid (negative: refunded)
+    period: Mapped[int] = mapped_column(Integer)  # which period of the subscription it paid
+    transaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]

@@ -14,7 +14,7 @@ from saasport.accounts.models import Organization, User
 from saasport.accounts.orgs import accepted_orgs_of, require_org_admin
 from saasport.catalog.models import Listing, ListingState
 from saasport.catalog.storefront import get_published
-from saasport.commerce.models import Entitlement, EntitlementKind
+from saasport.commerce.models import Entitlement, EntitlementKind, Subscription
 from saasport.core.errors import NotFound
 from saasport.core.messages import N_
 from saasport.db.session import upsert_insert
@@ -130,3 +130,18 @@ async def get_held_app(
     if row is None:
         raise NotFound(N_("No such application in your list."))
     return HeldApp(row[0], row[1], row[2])
+
+
+async def subscriptions_of(db: AsyncSession, *, user: User) -> list[Subscription]:
+    """The user's own subscriptions and those of every enterprise they belong to."""
+    rows = await db.scalars(
+        select(Subscription)
+        .where(
+            or_(
+                Subscription.user_id == user.id,
+                Subscription.org_id.in_(accepted_orgs_of(user.id)),
+            )
+        )
+        .order_by(Subscription.created_at.desc())
+    )
+    return list(rows)

@@ -12,8 +12,9 @@ from saasport.accounts.models import (
 )
 from saasport.billing.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from saasport.catalog.models import Listing, ListingEvent, ListingScreenshot, Media
-from saasport.commerce.models import Entitlement
+from saasport.commerce.models import Entitlement, Order, Subscription
 from saasport.db.base import Base
+from saasport.outbox.models import OutboxEvent
 from saasport.sso.models import AccessToken, JumpToken
 
 __all__ = [
@@ -32,8 +33,11 @@ __all__ = [
     "LoginThrottle",
     "Media",
     "Notification",
+    "Order",
     "OrgMember",
     "Organization",
+    "OutboxEvent",
+    "Subscription",
     "User",
     "WebSession",
 ]
