@@ -5,6 +5,7 @@ whole when the balance is short; charged once under one idempotency key."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -180,3 +181,32 @@ async def test_an_enterprise_buys_from_its_own_wallet_through_its_admins_only(
     r = await order(admin, listing, {"plan": "pro", "org_id": org["id"]}, "org2")
     assert r.status_code == 201 and r.json()["org_id"] == org["id"]
     assert (await admin.get("/api/v1/me/wallet")).json()["balance"] == "500.000000"
+
+
+async def test_the_buy_button_charges_once_and_says_when_the_balance_is_short(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, browser: Any
+) -> None:
+    from tests.test_pages import csrf_of, sign_in
+
+    listing = await selling(merchant, operator, pro=MONTH)
+    user = await funded(client, operator, "50.00")
+    b = browser()
+    await sign_in(b, user.user["username"])
+    page = (await b.get(f"/apps/{listing}")).text
+    assert 'data-testid="buy-pro"' in page
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert key is not None
+    form = {"csrf_token": csrf_of(page), "plan": "pro", "idempotency_key": key.group(1)}
+    r = await b.post(f"/apps/{listing}/order", data=form)
+    assert r.status_code == 303 and "flash=insufficient_funds" in r.headers["location"]
+    assert 'data-testid="flash"' in (await b.get(r.headers["location"])).text
+    body = {"user_id": user.user["id"], "direction": "credit", "amount": "50", "reason": "t"}
+    await send(operator, "/api/v1/operator/wallets/adjustments", body, f"more-{uuid.uuid4()}")
+    for _ in range(2):  # a double click: the page's key makes it one order
+        r = await b.post(f"/apps/{listing}/order", data=form)
+        assert r.status_code == 303 and "flash=subscribed" in r.headers["location"], r.headers
+    wallet = (await b.get("/console/wallet")).text
+    assert 'data-testid="wallet-balance">¥1.00<' in wallet  # 100 - 99, charged once
+    assert "-¥99.00" in wallet and 'data-testid="subscriptions"' in wallet
+    r = await b.post(f"/apps/{listing}/order", data=form | {"csrf_token": "forged"})
+    assert r.status_code == 403

@@ -129,8 +129,23 @@ async def buy(
         raise AlreadySubscribed()
 
     amount, ends, trial_ends = _first_charge(plan, price, quantity, now)
+    subscription_id = uuid.uuid4()
+    transaction = None
+    if amount:  # charged first: a short balance refuses before anything else is written
+        transaction = await wallets.charge_sale(
+            db,
+            payer=wallet,
+            merchant_id=listing.owner_id,
+            amount=amount,
+            commission_bp=_commission(listing, terms),
+            idempotency_key=f"purchase:{subscription_id}:1",
+            memo=f"{listing.name} · {plan.name}",
+            reference=f"subscription:{subscription_id}",
+            now=now,
+            actor_id=user.id,
+        )
     subscription = Subscription(
-        id=uuid.uuid4(),
+        id=subscription_id,
         listing_id=listing.id,
         plan_id=plan.id,
         price_id=price.id,
@@ -151,20 +166,6 @@ async def buy(
     )
     db.add(subscription)
     await db.flush()
-    transaction = None
-    if amount:
-        transaction = await wallets.charge_sale(
-            db,
-            payer=wallet,
-            merchant_id=listing.owner_id,
-            amount=amount,
-            commission_bp=_commission(listing, terms),
-            idempotency_key=f"purchase:{subscription.id}:1",
-            memo=f"{listing.name} · {plan.name}",
-            reference=f"subscription:{subscription.id}",
-            now=now,
-            actor_id=user.id,
-        )
     db.add(
         Order(
             subscription_id=subscription.id,

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from saasport.accounts.orgs import list_memberships
+from saasport.billing import wallets
+from saasport.billing.ledger import InsufficientFunds
 from saasport.catalog import plans, storefront
 from saasport.catalog.schemas import CATEGORIES
-from saasport.commerce import service
-from saasport.commerce.schemas import TrialIn
+from saasport.commerce import flows, service
+from saasport.commerce.schemas import OrderForm, TrialIn
 from saasport.core.errors import NotFound, ValidationFailed
 from saasport.core.inputs import Line, PageNumber
 from saasport.core.messages import N_
@@ -81,6 +83,7 @@ async def app_detail(
         admin_orgs=admin_orgs,
         plans=await plans.plans_of(db, listing.id),
         currency=platform.settings.currency,
+        order_key=uuid.uuid4().hex if user is not None else "",  # one per page: a resubmit
     )
 
 
@@ -90,6 +93,53 @@ async def my_apps(
 ) -> Response:
     held = await service.held_apps(db, user=user, now=platform.clock())
     return pages.render(request, "commerce/my_apps.html", held=held)
+
+
+@router.post("/apps/{listing_id}/order")
+async def order_plan(
+    listing_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    """The Buy button: paid from the wallet; not enough balance says so on the same page."""
+    try:
+        body = parse_form(form, OrderForm)
+    except ValidationFailed:
+        return redirect(f"/apps/{listing_id}", flash="order_invalid")
+    try:
+        await flows.buy(
+            db,
+            user=user,
+            listing_id=listing_id,
+            plan_code=body.plan,
+            quantity=body.quantity,
+            org_id=body.org_id,
+            idempotency_key=body.idempotency_key,
+            terms=flows.Terms.of(platform.settings),
+            now=platform.clock(),
+        )
+    except InsufficientFunds:
+        await db.rollback()  # a refusal answered with a page still writes nothing
+        return redirect(f"/apps/{listing_id}", flash="insufficient_funds")
+    except flows.AlreadySubscribed:
+        await db.rollback()
+        return redirect("/console/apps", flash="already_subscribed")
+    return redirect("/console/apps", flash="subscribed")
+
+
+@router.get("/console/wallet", response_class=HTMLResponse)
+async def wallet_page(
+    request: Request, db: DbSession, platform: PlatformDep, pages: PagesDep, user: PageUser
+) -> Response:
+    holder = wallets.Holder(user_id=user.id)
+    wallet = await wallets.wallet_of(
+        db, holder, currency=platform.settings.currency, now=platform.clock()
+    )
+    return pages.render(
+        request,
+        "commerce/wallet.html",
+        wallet=wallet,
+        lines=await wallets.statement(db, wallet),
+        subscriptions=await service.subscriptions_with_names(db, user=user),
+    )
 
 
 @router.post("/apps/{listing_id}/trial")

@@ -61,3 +61,12 @@ class SubscriptionOut(BaseModel):
         return cls(
             **{k: getattr(s, k) for k in cls.model_fields},
         )
+
+
+class OrderForm(BaseModel):
+    """The Buy button's form (its key is made when the page is, so a resubmit is the same)."""
+
+    plan: Code
+    quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
+    org_id: Annotated[uuid.UUID | None, BeforeValidator(_blank_is_none)] = None
+    idempotency_key: Annotated[str, Field(min_length=8, max_length=80, pattern=r"^[a-z0-9-]+$")]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import Organization, User
 from saasport.accounts.orgs import accepted_orgs_of, require_org_admin
-from saasport.catalog.models import Listing, ListingState
+from saasport.catalog.models import Listing, ListingState, Plan
 from saasport.catalog.storefront import get_published
 from saasport.commerce.models import Entitlement, EntitlementKind, Subscription
 from saasport.core.errors import NotFound
@@ -130,6 +130,25 @@ async def get_held_app(
     if row is None:
         raise NotFound(N_("No such application in your list."))
     return HeldApp(row[0], row[1], row[2])
+
+
+async def subscriptions_with_names(
+    db: AsyncSession, *, user: User
+) -> list[tuple[Subscription, str, str]]:
+    """The user's subscriptions (and their enterprises'), with the listing's and plan's names."""
+    rows = await db.execute(
+        select(Subscription, Listing.name, Plan.name)
+        .join(Listing, Listing.id == Subscription.listing_id)
+        .join(Plan, Plan.id == Subscription.plan_id)
+        .where(
+            or_(
+                Subscription.user_id == user.id,
+                Subscription.org_id.in_(accepted_orgs_of(user.id)),
+            )
+        )
+        .order_by(Subscription.created_at.desc())
+    )
+    return [(s, listing, plan) for s, listing, plan in rows.all()]
 
 
 async def subscriptions_of(db: AsyncSession, *, user: User) -> list[Subscription]:
