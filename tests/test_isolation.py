@@ -1032,6 +1032,17 @@ CASES: list[Case] = [
         ("owner", 303),
     ),
     A(
+        "buy for someone else's org (page)",
+        "POST",
+        "/apps/{listing_id}/order",
+        lambda w, who: Req(
+            f"/apps/{w.published['id']}/order",
+            data={"plan": "try", "org_id": w.org_id, "idempotency_key": f"page-key-{who}"},
+        ),
+        STRANGERS | {"staff": FORBIDDEN},
+        ("owner", 303),
+    ),
+    A(
         "Use someone else's application",
         "POST",
         "/console/apps/{entitlement_id}/launch",

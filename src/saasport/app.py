@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -77,7 +78,14 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ticking = (
+            asyncio.create_task(_scheduler(platform, settings.scheduler_interval_seconds))
+            if settings.scheduler_interval_seconds
+            else None
+        )
         yield
+        if ticking is not None:
+            ticking.cancel()
         await platform.close()
 
     app = FastAPI(
@@ -141,3 +149,21 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         hsts=not settings.dev_mode,
     )
     return app
+
+
+async def _scheduler(platform: Platform, every: int) -> None:
+    """The in-process scheduler: due subscriptions every `every` seconds (any number of
+    processes may run it; a subscription is handled by one at a time)."""
+    from saasport.commerce.tasks import Rules, run_due
+
+    log = structlog.get_logger("saasport.scheduler")
+    rules = Rules.of(platform.settings)
+    while True:
+        await asyncio.sleep(every)
+        try:
+            report = await run_due(platform.sessionmaker, now=platform.clock(), rules=rules)
+        except Exception:  # a bad run must not stop the next one
+            log.exception("scheduler_failed")
+            continue
+        if any(vars(report).values()):
+            log.info("scheduler_ran", **vars(report))

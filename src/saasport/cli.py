@@ -118,6 +118,29 @@ def billing_verify() -> None:
         raise typer.Exit(1)
 
 
+@billing_app.command("tick")
+def billing_tick() -> None:
+    """Run the scheduler once: renewals, suspensions, expiry and release that are due."""
+    from saasport.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    report = asyncio.run(_tick(settings))
+    typer.echo(" ".join(f"{k}={v}" for k, v in vars(report).items()))
+
+
+async def _tick(settings: Settings) -> Any:
+    from saasport.commerce.tasks import Rules, run_due
+    from saasport.dialects import builtin
+    from saasport.platform import Platform
+
+    platform = Platform.build(settings, dialects=builtin())
+    try:
+        return await run_due(platform.sessionmaker, now=platform.clock(), rules=Rules.of(settings))
+    finally:
+        await platform.close()
+
+
 async def _verify_ledger(settings: Settings) -> Any:
     from saasport.billing.verify import verify
     from saasport.db.session import make_engine, make_sessionmaker

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     register_window_seconds: int = 3600
 
     signature_window_seconds: int = 300
+    scheduler_interval_seconds: int = Field(
+        default=60, ge=0, le=3600, description="Renewals and expiry run this often; 0: not here."
+    )
     commission_bp: int = Field(
         default=2000, ge=0, le=10000, description="The platform's share of a sale (basis points)."
     )

@@ -137,7 +137,7 @@ async def buy(
             payer=wallet,
             merchant_id=listing.owner_id,
             amount=amount,
-            commission_bp=_commission(listing, terms),
+            commission_bp=commission_of(listing, terms),
             idempotency_key=f"purchase:{subscription_id}:1",
             memo=f"{listing.name} · {plan.name}",
             reference=f"subscription:{subscription_id}",
@@ -178,20 +178,20 @@ async def buy(
             created_at=now,
         )
     )
-    await _entitle(db, subscription, until=ends, now=now)
+    await entitle(db, subscription, until=ends, now=now)
     await emit(
         db,
         topic="subscription.created",
         subject=f"subscription:{subscription.id}",
         listing_id=listing.id,
-        payload=_payload(subscription, plan, price, amount, terms.currency),
+        payload=event_payload(subscription, plan, price, amount, terms.currency),
         now=now,
     )
     await db.flush()
     return subscription
 
 
-def _commission(listing: Listing, terms: Terms) -> int:
+def commission_of(listing: Listing, terms: Terms) -> int:
     return listing.commission_bp if listing.commission_bp is not None else terms.commission_bp
 
 
@@ -215,7 +215,7 @@ def _first_charge(
     return price.amount * quantity, period_end(now, "month"), None
 
 
-async def _entitle(
+async def entitle(
     db: AsyncSession, subscription: Subscription, *, until: datetime | None, now: datetime
 ) -> None:
     """The holder may use the listing while the subscription is live: the entitlement (one
@@ -248,7 +248,7 @@ async def _entitle(
     entitlement.revoked_at = None
 
 
-def _payload(
+def event_payload(
     subscription: Subscription, plan: Plan, price: PlanPrice, amount: int, currency: str
 ) -> dict[str, Any]:
     return {
