@@ -193,6 +193,7 @@ class World:
     invite_org_id: str  # another org of the owner's, which invited `plain`
     user_entitlement: str
     org_entitlement: str
+    subscription_id: str  # the holder's subscription of the published listing's trial plan
     victim: str  # an account of nobody else's business, which only an operator may stop
     browsers: dict[str, Browser] = field(default_factory=dict)
 
@@ -235,7 +236,7 @@ class World:
         r = await owner.get(f"/api/v1/listings/{self.draft['id']}/plans")
         assert r.status_code == 200, r.text
         snap["plans"] = r.json()
-        for who in ("owner", "staff", "plain", "other"):
+        for who in ("owner", "staff", "plain", "other", "holder"):
             r = await self.api(who).get("/api/v1/subscriptions")
             snap[f"subscriptions of {who}"] = r.json()
         r = await owner.get("/api/v1/me/tokens")
@@ -324,6 +325,13 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
     r = await owner.post(f"/api/v1/catalog/{published['id']}/trial", json={"org_id": org_id})
     assert r.status_code == 201, r.text
     org_entitlement = r.json()["id"]
+    r = await holder.client.post(
+        f"/api/v1/catalog/{published['id']}/orders",
+        json={"plan": "try"},
+        headers=holder.headers | {"Idempotency-Key": "world"},
+    )
+    assert r.status_code == 201, r.text
+    subscription_id = r.json()["id"]
     async with platform.sessionmaker() as db:  # what an OpenID Connect consent leaves behind
         db.add(
             OAuthConsent(
@@ -357,6 +365,7 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
         invite_org_id=invite_org_id,
         user_entitlement=user_entitlement,
         org_entitlement=org_entitlement,
+        subscription_id=subscription_id,
         victim=(await signup(client)).user["id"],
     )
     yield w
@@ -545,6 +554,14 @@ CASES: list[Case] = [
         ),
         STRANGERS | {"staff": FORBIDDEN},
         ("owner", 201),
+    ),
+    A(
+        "cancel someone else's subscription",
+        "POST",
+        "/api/v1/subscriptions/{subscription_id}/cancel",
+        lambda w, who: Req(f"/api/v1/subscriptions/{w.subscription_id}/cancel"),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 200),
     ),
     A(
         "patch another merchant's listing",
@@ -1041,6 +1058,14 @@ CASES: list[Case] = [
         ),
         STRANGERS | {"staff": FORBIDDEN},
         ("owner", 303),
+    ),
+    A(
+        "cancel someone else's subscription (page)",
+        "POST",
+        "/console/subscriptions/{subscription_id}/cancel",
+        lambda w, who: Req(f"/console/subscriptions/{w.subscription_id}/cancel"),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 303),
     ),
     A(
         "Use someone else's application",

@@ -210,3 +210,42 @@ async def test_the_buy_button_charges_once_and_says_when_the_balance_is_short(
     assert "-¥99.00" in wallet and 'data-testid="subscriptions"' in wallet
     r = await b.post(f"/apps/{listing}/order", data=form | {"csrf_token": "forged"})
     assert r.status_code == 403
+
+
+async def test_cancelling_refunds_the_unused_part_once_from_both_shares(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    from datetime import datetime
+
+    from saasport.accounts.models import User
+    from saasport.commerce import flows
+
+    listing = await selling(merchant, operator, pro=MONTH)
+    user = await funded(client, operator, "99.00")
+    sub = (await order(user, listing, {"plan": "pro"}, "c")).json()
+    earned = await balance(platform, AccountKind.MERCHANT, f"user:{merchant.user['id']}")
+    start, end = (datetime.fromisoformat(sub[k]) for k in ("period_start", "period_end"))
+    halfway = start + (end - start) / 2
+    async with platform.sessionmaker() as db:
+        buyer = await db.get_one(User, uuid.UUID(user.user["id"]))
+        terms = flows.Terms.of(platform.settings)
+        for _ in range(2):  # twice: refunded once
+            done = await flows.cancel(
+                db, user=buyer, subscription_id=uuid.UUID(sub["id"]), terms=terms, now=halfway
+            )
+            await db.commit()
+        assert done.state == "cancelled"
+    assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "49.500000"
+    after = await balance(platform, AccountKind.MERCHANT, f"user:{merchant.user['id']}")
+    assert earned - after == 39_600_000  # the merchant's 80 % of the 49.50 refunded
+    assert not any(
+        h["listing"]["id"] == listing for h in (await user.get("/api/v1/entitlements")).json()
+    )
+    r = await user.post(f"/api/v1/subscriptions/{sub['id']}/cancel")
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "49.500000"
+    assert (await merchant.post(f"/api/v1/subscriptions/{sub['id']}/cancel")).status_code == 404
+    async with platform.sessionmaker() as db:
+        topics = [e.topic for e in await events_of(db, f"subscription:{sub['id']}")]
+    assert topics == ["subscription.created", "subscription.cancelled"]
+    await holds(platform)

@@ -191,7 +191,38 @@ async def charge_sale(
     """A sale paid from `payer`: the merchant's share to its earnings, the platform's
     commission (rounded half up, the merchant getting the rest) to the platform's revenue."""
     currency = payer.currency
+    share, commission = _split(amount, commission_bp, currency)
+    merchant, revenue = await _sale_accounts(
+        db, merchant_id=merchant_id, currency=currency, now=now
+    )
+    legs = {payer.id: -amount}
+    if share:
+        legs[merchant.id] = share
+    if commission:
+        legs[revenue.id] = commission
+    return await ledger.post(
+        db,
+        kind=TransactionKind.PURCHASE,
+        currency=currency,
+        legs=legs,
+        now=now,
+        memo=memo,
+        reference=reference,
+        actor_id=actor_id,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _split(amount: int, commission_bp: int, currency: str) -> tuple[int, int]:
+    """(the merchant's share, the platform's commission) of `amount`: the commission rounds
+    half up, the merchant gets the rest."""
     commission = Money(amount, currency).times(Decimal(commission_bp) / 10_000).micros
+    return amount - commission, commission
+
+
+async def _sale_accounts(
+    db: AsyncSession, *, merchant_id: uuid.UUID, currency: str, now: datetime
+) -> tuple[LedgerAccount, LedgerAccount]:
     merchant = await ledger.ensure_account(
         db,
         kind=AccountKind.MERCHANT,
@@ -201,18 +232,40 @@ async def charge_sale(
         minimum=None,  # a refund after settlement may take it below zero
         user_id=merchant_id,
     )
-    legs = {payer.id: -amount}
-    if amount - commission:
-        legs[merchant.id] = amount - commission
+    revenue = await ledger.platform_account(
+        db, AccountKind.PLATFORM_REVENUE, currency=currency, now=now
+    )
+    return merchant, revenue
+
+
+async def refund_sale(
+    db: AsyncSession,
+    *,
+    payee: LedgerAccount,
+    merchant_id: uuid.UUID,
+    amount: int,
+    commission_bp: int,
+    idempotency_key: str,
+    memo: str,
+    reference: str,
+    now: datetime,
+    actor_id: uuid.UUID | None = None,
+) -> LedgerTransaction:
+    """Part of a sale back to `payee`, taken from the merchant's share and the platform's
+    commission in the proportion the sale was split."""
+    share, commission = _split(amount, commission_bp, payee.currency)
+    merchant, revenue = await _sale_accounts(
+        db, merchant_id=merchant_id, currency=payee.currency, now=now
+    )
+    legs = {payee.id: amount}
+    if share:
+        legs[merchant.id] = -share
     if commission:
-        revenue = await ledger.platform_account(
-            db, AccountKind.PLATFORM_REVENUE, currency=currency, now=now
-        )
-        legs[revenue.id] = commission
+        legs[revenue.id] = -commission
     return await ledger.post(
         db,
-        kind=TransactionKind.PURCHASE,
-        currency=currency,
+        kind=TransactionKind.REFUND,
+        currency=payee.currency,
         legs=legs,
         now=now,
         memo=memo,

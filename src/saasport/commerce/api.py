@@ -95,3 +95,24 @@ async def order_plan(
 async def subscriptions(user: ApiUser, db: DbSession) -> list[SubscriptionOut]:
     """The caller's subscriptions and those of the enterprises they belong to."""
     return [SubscriptionOut.of(s) for s in await service.subscriptions_of(db, user=user)]
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/cancel",
+    operation_id="cancelSubscription",
+    response_model=SubscriptionOut,
+    responses=errors(403, 404),
+)
+async def cancel_subscription(
+    subscription_id: uuid.UUID, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> SubscriptionOut:
+    """End a subscription now; the unused part of the paid period is refunded to the wallet.
+    Safe to repeat."""
+    subscription = await flows.cancel(
+        db,
+        user=user,
+        subscription_id=subscription_id,
+        terms=flows.Terms.of(platform.settings),
+        now=platform.clock(),
+    )
+    return SubscriptionOut.of(subscription)

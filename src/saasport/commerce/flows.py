@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
-from saasport.accounts.orgs import require_org_admin
+from saasport.accounts.orgs import get_membership, require_org_admin
 from saasport.billing import ledger, wallets
 from saasport.catalog.models import Listing, Plan, PlanKind, PlanPrice
 from saasport.catalog.storefront import get_published
@@ -267,3 +267,113 @@ def event_payload(
         "amount": Money(amount, currency).exact(),
         "quotas": dict(price.quotas),
     }
+
+
+async def subscription_of(
+    db: AsyncSession, *, user: User, subscription_id: uuid.UUID, manage: bool = False
+) -> Subscription:
+    """A subscription the user holds (theirs, or their enterprise's); `manage`: enterprise
+    subscriptions only for its admins. Anyone else's is not found."""
+    subscription = await db.get(Subscription, subscription_id)
+    if subscription is None:
+        raise NotFound(N_("No such subscription."))
+    if subscription.user_id == user.id:
+        return subscription
+    if subscription.org_id is not None:
+        try:
+            if manage:
+                await require_org_admin(db, user=user, org_id=subscription.org_id)
+            else:
+                await get_membership(db, user=user, org_id=subscription.org_id)
+        except NotFound:
+            raise NotFound(N_("No such subscription.")) from None
+        return subscription
+    raise NotFound(N_("No such subscription."))
+
+
+async def cancel(
+    db: AsyncSession, *, user: User, subscription_id: uuid.UUID, terms: Terms, now: datetime
+) -> Subscription:
+    """End a subscription now; the unused part of the paid period goes back to the wallet it
+    was paid from (rounded down), taken from both shares. Cancelling twice refunds once."""
+    subscription = await subscription_of(
+        db, user=user, subscription_id=subscription_id, manage=True
+    )
+    wallet = await wallets.wallet_of(
+        db,
+        wallets.Holder(user_id=subscription.user_id, org_id=subscription.org_id),
+        currency=terms.currency,
+        now=now,
+    )
+    await ledger.lock(db, [wallet.id])  # one cancellation at a time per holder
+    await db.refresh(subscription)
+    if subscription.state not in LIVE_STATES:
+        return subscription  # already ended: nothing more to refund
+    plan = await db.get_one(Plan, subscription.plan_id)
+    listing = await db.get_one(Listing, subscription.listing_id)
+    refund, transaction = 0, None
+    paid = await db.scalar(
+        select(Order)
+        .where(Order.subscription_id == subscription.id, Order.amount > 0)
+        .order_by(Order.period.desc())
+    )
+    end, start = subscription.period_end, subscription.period_start
+    if (
+        subscription.state == SubscriptionState.ACTIVE
+        and paid is not None
+        and paid.period == subscription.periods
+        and end is not None
+        and end > now
+    ):
+        unused = int((end - max(now, start)).total_seconds())
+        whole = int((end - start).total_seconds())
+        refund = Money(paid.amount, terms.currency).share(min(unused, whole), whole).micros
+    if refund:
+        transaction = await wallets.refund_sale(
+            db,
+            payee=wallet,
+            merchant_id=listing.owner_id,
+            amount=refund,
+            commission_bp=commission_of(listing, terms),
+            idempotency_key=f"refund:{subscription.id}",
+            memo=f"{listing.name} · {plan.name} · refund",
+            reference=f"subscription:{subscription.id}",
+            now=now,
+            actor_id=user.id,
+        )
+    db.add(
+        Order(
+            subscription_id=subscription.id,
+            kind="refund",
+            amount=-refund,
+            period=subscription.periods,
+            transaction_id=transaction.id if transaction else None,
+            idempotency_key=f"refund:{subscription.id}",
+            created_by_id=user.id,
+            created_at=now,
+        )
+    )
+    subscription.state = SubscriptionState.CANCELLED
+    subscription.auto_renew = False
+    subscription.ended_at = now
+    subscription.updated_at = now
+    entitlement = await db.scalar(
+        select(Entitlement).where(
+            Entitlement.listing_id == subscription.listing_id,
+            Entitlement.holder == subscription.holder,
+        )
+    )
+    if entitlement is not None:
+        entitlement.revoked_at = now
+    price = await db.get_one(PlanPrice, subscription.price_id)
+    payload = event_payload(subscription, plan, price, 0, terms.currency)
+    await emit(
+        db,
+        topic="subscription.cancelled",
+        subject=f"subscription:{subscription.id}",
+        listing_id=listing.id,
+        payload=payload | {"refund": Money(refund, terms.currency).exact()},
+        now=now,
+    )
+    await db.flush()
+    return subscription

@@ -125,6 +125,20 @@ async def order_plan(
     return redirect("/console/apps", flash="subscribed")
 
 
+@router.post("/console/subscriptions/{subscription_id}/cancel")
+async def cancel_subscription(
+    subscription_id: uuid.UUID, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    await flows.cancel(
+        db,
+        user=user,
+        subscription_id=subscription_id,
+        terms=flows.Terms.of(platform.settings),
+        now=platform.clock(),
+    )
+    return redirect("/console/wallet", flash="cancelled")
+
+
 @router.get("/console/wallet", response_class=HTMLResponse)
 async def wallet_page(
     request: Request, db: DbSession, platform: PlatformDep, pages: PagesDep, user: PageUser
