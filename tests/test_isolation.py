@@ -239,6 +239,8 @@ class World:
         for who in ("owner", "staff", "plain", "other", "holder"):
             r = await self.api(who).get("/api/v1/subscriptions")
             snap[f"subscriptions of {who}"] = r.json()
+            r = await self.api(who).get("/api/v1/me/wallet")
+            snap[f"wallet of {who}"] = r.json()
         r = await owner.get("/api/v1/me/tokens")
         snap["tokens"] = sorted(
             ({k: v for k, v in t.items() if k != "last_used_at"} for t in r.json()),
@@ -986,6 +988,31 @@ CASES: list[Case] = [
         ("operator", 200),
     ),
     A(
+        "find a user's wallet without being an operator (page)",
+        "GET",
+        "/operator/wallets",
+        lambda w, who: Req(f"/operator/wallets?q={w.username('holder')}"),
+        NON_OPERATORS,
+        ("operator", 200),
+    ),
+    A(
+        "credit a wallet without being an operator (page)",
+        "POST",
+        "/operator/wallets/adjust",
+        lambda w, who: Req(
+            "/operator/wallets/adjust",
+            data={
+                "user_id": w.uid(who if who != "anon" else "plain"),
+                "direction": "credit",
+                "amount": "1000.00",
+                "reason": "free money",
+                "idempotency_key": f"iso-credit-{who}",
+            },
+        ),
+        NON_OPERATORS,
+        ("operator", 303),
+    ),
+    A(
         "open a review without being an operator",
         "GET",
         "/operator/review/{listing_id}",
@@ -1104,7 +1131,12 @@ CASES: list[Case] = [
 # Routes whose path parameters are not objects of anyone's.
 NOT_OBJECT_ROUTES = {("GET", "/lang/{code}")}
 # Routes without an id that only a role may use.
-ROLE_ROUTES = {("GET", "/api/v1/review-queue"), ("GET", "/operator/review")}
+ROLE_ROUTES = {
+    ("GET", "/api/v1/review-queue"),
+    ("GET", "/operator/review"),
+    ("GET", "/operator/wallets"),
+    ("POST", "/operator/wallets/adjust"),
+}
 
 
 def app_routes(app: Any) -> set[tuple[str, str]]:

@@ -368,3 +368,40 @@ async def test_only_operators_move_money_and_payments_book_once(
                 now=platform.clock(),
             )
     await holds(platform)
+
+
+async def test_operators_credit_a_wallet_from_the_console_once_per_form(
+    operator: Api, client: httpx.AsyncClient, browser: Any, platform: Platform
+) -> None:
+    import re
+
+    from tests.test_pages import csrf_of, sign_in
+
+    user = await signup(client)
+    b = browser()
+    await sign_in(b, operator.user["username"])
+    page = (await b.get(f"/operator/wallets?q={user.user['username']}")).text
+    assert 'data-testid="operator-wallet"' in page and "¥0.00" in page
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert key is not None
+    form = {
+        "csrf_token": csrf_of(page),
+        "user_id": user.user["id"],
+        "direction": "credit",
+        "amount": "100.00",
+        "reason": "bank transfer",
+        "idempotency_key": key.group(1),
+    }
+    for _ in range(2):  # sent twice: booked once
+        r = await b.post("/operator/wallets/adjust", data=form)
+        assert r.status_code == 303 and "flash=adjusted" in r.headers["location"]
+    assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "100.000000"
+    r = await b.post(
+        "/operator/wallets/adjust",
+        data=form | {"direction": "debit", "amount": "100.01", "idempotency_key": "another-key"},
+    )
+    assert "flash=adjust_refused" in r.headers["location"]
+    assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "100.000000"
+    page = (await b.get(r.headers["location"])).text
+    assert "¥100.00" in page and "bank transfer" in page
+    await holds(platform)

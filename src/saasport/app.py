@@ -18,6 +18,7 @@ from saasport import __version__
 from saasport.accounts import api as accounts_api
 from saasport.accounts import pages as accounts_pages
 from saasport.billing import api as billing_api
+from saasport.billing import pages as billing_pages
 from saasport.catalog import api as catalog_api
 from saasport.catalog import credentials_pages, review_pages
 from saasport.catalog import pages as catalog_pages
@@ -51,6 +52,7 @@ PAGE_ROUTERS = (
     credentials_pages.router,
     review_pages.router,
     commerce_pages.router,
+    billing_pages.router,
     sso_pages.router,
 )
 UPLOAD_ROUTERS = (catalog_api.upload_router, catalog_pages.upload_router)
