@@ -175,97 +175,83 @@ async def statement(db: AsyncSession, wallet: LedgerAccount, *, limit: int = 50)
     return [Line(tx, entry.amount, entry.balance_after) for entry, tx in rows.all()]
 
 
+@dataclass(frozen=True)
+class Sale:
+    """What a sale moves: `amount` between the buyer's `wallet` and the merchant, of which
+    the platform keeps `commission_bp` (basis points)."""
+
+    wallet: LedgerAccount
+    merchant_id: uuid.UUID
+    amount: int
+    commission_bp: int
+
+
 async def charge_sale(
     db: AsyncSession,
+    sale: Sale,
     *,
-    payer: LedgerAccount,
-    merchant_id: uuid.UUID,
-    amount: int,
-    commission_bp: int,
     idempotency_key: str,
     memo: str,
     reference: str,
     now: datetime,
+    kind: TransactionKind = TransactionKind.PURCHASE,
     actor_id: uuid.UUID | None = None,
 ) -> LedgerTransaction:
-    """A sale paid from `payer`: the merchant's share to its earnings, the platform's
+    """The sale paid from its wallet: the merchant's share to its earnings, the platform's
     commission (rounded half up, the merchant getting the rest) to the platform's revenue."""
-    currency = payer.currency
-    share, commission = _split(amount, commission_bp, currency)
-    merchant, revenue = await _sale_accounts(
-        db, merchant_id=merchant_id, currency=currency, now=now
-    )
-    legs = {payer.id: -amount}
-    if share:
-        legs[merchant.id] = share
-    if commission:
-        legs[revenue.id] = commission
-    return await ledger.post(
-        db,
-        kind=TransactionKind.PURCHASE,
-        currency=currency,
-        legs=legs,
-        now=now,
-        memo=memo,
-        reference=reference,
-        actor_id=actor_id,
-        idempotency_key=idempotency_key,
-    )
-
-
-def _split(amount: int, commission_bp: int, currency: str) -> tuple[int, int]:
-    """(the merchant's share, the platform's commission) of `amount`: the commission rounds
-    half up, the merchant gets the rest."""
-    commission = Money(amount, currency).times(Decimal(commission_bp) / 10_000).micros
-    return amount - commission, commission
-
-
-async def _sale_accounts(
-    db: AsyncSession, *, merchant_id: uuid.UUID, currency: str, now: datetime
-) -> tuple[LedgerAccount, LedgerAccount]:
-    merchant = await ledger.ensure_account(
-        db,
-        kind=AccountKind.MERCHANT,
-        holder=f"user:{merchant_id}",
-        currency=currency,
-        now=now,
-        minimum=None,  # a refund after settlement may take it below zero
-        user_id=merchant_id,
-    )
-    revenue = await ledger.platform_account(
-        db, AccountKind.PLATFORM_REVENUE, currency=currency, now=now
-    )
-    return merchant, revenue
+    return await _move(db, sale, 1, kind, idempotency_key, memo, reference, now, actor_id)
 
 
 async def refund_sale(
     db: AsyncSession,
+    sale: Sale,
     *,
-    payee: LedgerAccount,
-    merchant_id: uuid.UUID,
-    amount: int,
-    commission_bp: int,
     idempotency_key: str,
     memo: str,
     reference: str,
     now: datetime,
     actor_id: uuid.UUID | None = None,
 ) -> LedgerTransaction:
-    """Part of a sale back to `payee`, taken from the merchant's share and the platform's
+    """Part of a sale back to its wallet, from the merchant's share and the platform's
     commission in the proportion the sale was split."""
-    share, commission = _split(amount, commission_bp, payee.currency)
-    merchant, revenue = await _sale_accounts(
-        db, merchant_id=merchant_id, currency=payee.currency, now=now
+    return await _move(
+        db, sale, -1, TransactionKind.REFUND, idempotency_key, memo, reference, now, actor_id
     )
-    legs = {payee.id: amount}
-    if share:
-        legs[merchant.id] = -share
-    if commission:
-        legs[revenue.id] = -commission
+
+
+async def _move(
+    db: AsyncSession,
+    sale: Sale,
+    sign: int,
+    kind: TransactionKind,
+    idempotency_key: str,
+    memo: str,
+    reference: str,
+    now: datetime,
+    actor_id: uuid.UUID | None,
+) -> LedgerTransaction:
+    currency = sale.wallet.currency
+    commission = Money(sale.amount, currency).times(Decimal(sale.commission_bp) / 10_000).micros
+    merchant = await ledger.ensure_account(
+        db,
+        kind=AccountKind.MERCHANT,
+        holder=f"user:{sale.merchant_id}",
+        currency=currency,
+        now=now,
+        minimum=None,  # a refund after settlement may take it below zero
+        user_id=sale.merchant_id,
+    )
+    revenue = await ledger.platform_account(
+        db, AccountKind.PLATFORM_REVENUE, currency=currency, now=now
+    )
+    legs = {sale.wallet.id: -sign * sale.amount}
+    for account, part in ((merchant, sale.amount - commission), (revenue, commission)):
+        if part:
+            legs[account.id] = sign * part
     return await ledger.post(
         db,
-        kind=TransactionKind.REFUND,
-        currency=payee.currency,
+        kind=kind,
+        currency=currency,
         legs=legs,
         now=now,
         memo=memo,

@@ -134,10 +134,7 @@ async def buy(
     if amount:  # charged first: a short balance refuses before anything else is written
         transaction = await wallets.charge_sale(
             db,
-            payer=wallet,
-            merchant_id=listing.owner_id,
-            amount=amount,
-            commission_bp=commission_of(listing, terms),
+            wallets.Sale(wallet, listing.owner_id, amount, commission_of(listing, terms)),
             idempotency_key=f"purchase:{subscription_id}:1",
             memo=f"{listing.name} · {plan.name}",
             reference=f"subscription:{subscription_id}",
@@ -248,6 +245,18 @@ async def entitle(
     entitlement.revoked_at = None
 
 
+async def disentitle(db: AsyncSession, subscription: Subscription, *, now: datetime) -> None:
+    """The holder may no longer use the listing (suspended, ended)."""
+    entitlement = await db.scalar(
+        select(Entitlement).where(
+            Entitlement.listing_id == subscription.listing_id,
+            Entitlement.holder == subscription.holder,
+        )
+    )
+    if entitlement is not None and entitlement.revoked_at is None:
+        entitlement.revoked_at = now
+
+
 def event_payload(
     subscription: Subscription, plan: Plan, price: PlanPrice, amount: int, currency: str
 ) -> dict[str, Any]:
@@ -331,10 +340,7 @@ async def cancel(
     if refund:
         transaction = await wallets.refund_sale(
             db,
-            payee=wallet,
-            merchant_id=listing.owner_id,
-            amount=refund,
-            commission_bp=commission_of(listing, terms),
+            wallets.Sale(wallet, listing.owner_id, refund, commission_of(listing, terms)),
             idempotency_key=f"refund:{subscription.id}",
             memo=f"{listing.name} · {plan.name} · refund",
             reference=f"subscription:{subscription.id}",
@@ -357,14 +363,7 @@ async def cancel(
     subscription.auto_renew = False
     subscription.ended_at = now
     subscription.updated_at = now
-    entitlement = await db.scalar(
-        select(Entitlement).where(
-            Entitlement.listing_id == subscription.listing_id,
-            Entitlement.holder == subscription.holder,
-        )
-    )
-    if entitlement is not None:
-        entitlement.revoked_at = now
+    await disentitle(db, subscription, now=now)
     price = await db.get_one(PlanPrice, subscription.price_id)
     payload = event_payload(subscription, plan, price, 0, terms.currency)
     await emit(

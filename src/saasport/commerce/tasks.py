@@ -32,9 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.billing import wallets
 from saasport.billing.ledger import InsufficientFunds
+from saasport.billing.models import TransactionKind
 from saasport.catalog.models import Listing, Plan, PlanKind, PlanPrice
-from saasport.commerce.flows import Terms, commission_of, entitle, event_payload
-from saasport.commerce.models import Entitlement, Order, Subscription, SubscriptionState
+from saasport.commerce.flows import Terms, commission_of, disentitle, entitle, event_payload
+from saasport.commerce.models import Order, Subscription, SubscriptionState
 from saasport.core.periods import period_end
 from saasport.outbox.service import emit
 
@@ -158,10 +159,8 @@ async def _charge_next(
             # A short balance is refused before the ledger writes anything.
             transaction = await wallets.charge_sale(
                 db,
-                payer=wallet,
-                merchant_id=listing.owner_id,
-                amount=amount,
-                commission_bp=commission_of(listing, rules.terms),
+                wallets.Sale(wallet, listing.owner_id, amount, commission_of(listing, rules.terms)),
+                kind=TransactionKind.RENEWAL,
                 idempotency_key=f"renewal:{subscription.id}:{period}",
                 memo=f"{listing.name} · {plan.name} · {period}",
                 reference=f"subscription:{subscription.id}",
@@ -228,14 +227,7 @@ async def _change(
     subscription.updated_at = now
     if state in (S.EXPIRED, S.RELEASED) and subscription.ended_at is None:
         subscription.ended_at = now
-    entitlement = await db.scalar(
-        select(Entitlement).where(
-            Entitlement.listing_id == subscription.listing_id,
-            Entitlement.holder == subscription.holder,
-        )
-    )
-    if entitlement is not None and entitlement.revoked_at is None:
-        entitlement.revoked_at = now  # suspended, expired, released: not usable
+    await disentitle(db, subscription, now=now)  # suspended, expired, released: not usable
     price = await db.get_one(PlanPrice, subscription.price_id)
     await emit(
         db,
