@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: int = Field(
         default=60, ge=0, le=3600, description="Renewals and expiry run this often; 0: not here."
     )
+    usage_late_days: int = Field(
+        default=21, ge=1, le=90, description="Usage records may arrive this long after they began."
+    )
     commission_bp: int = Field(
         default=2000, ge=0, le=10000, description="The platform's share of a sale (basis points)."
     )

@@ -7,7 +7,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saasport.db.base import Base, UUIDPrimaryKey
@@ -86,3 +86,23 @@ class Order(UUIDPrimaryKey, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
+
+
+class UsageRecord(UUIDPrimaryKey, Base):
+    """One usage report of a merchant app: `quantity` of a dimension of a subscription over
+    [begin_at, end_at]. Its `metering_sn` is unique per listing: a resend is recognised."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "metering_sn"),
+        Index("ix_usage_records_rating", "subscription_id", "dimension", "begin_at"),
+    )
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listings.id"))
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"))
+    dimension: Mapped[str] = mapped_column(String(32))
+    quantity_e4: Mapped[int] = mapped_column(BigInteger)  # ten-thousandths of a unit
+    metering_sn: Mapped[str] = mapped_column(String(128))
+    begin_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    received_at: Mapped[datetime]

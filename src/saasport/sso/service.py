@@ -211,19 +211,27 @@ async def check_access_token(db: AsyncSession, *, token: str, now: datetime) -> 
     )
 
 
+async def app_listing(
+    db: AsyncSession, *, box: SecretBox, app_id: str, secret: str, now: datetime
+) -> uuid.UUID | None:
+    """The listing an app's credentials (AppID and a live secret) authenticate, if any."""
+    if not usable_app_id(app_id) or not secret:
+        return None
+    listings: Table = Listing.__table__  # type: ignore[assignment]
+    found: uuid.UUID | None = await db.scalar(
+        select(listings.c.id).where(
+            app_by_secret(listings, app_id=app_id, digest=box.digest(secret), now=now)
+        )
+    )
+    return found
+
+
 async def access_token_state(
     db: AsyncSession, *, box: SecretBox, app_id: str, secret: str, token: str, now: datetime
 ) -> bool | None:
     """Whether `token` is a live access token of this app's (None: the app's credentials are
     wrong). An app asks to learn that the platform session behind its own has ended."""
-    if not usable_app_id(app_id) or not secret:
-        return None
-    listings: Table = Listing.__table__  # type: ignore[assignment]
-    listing_id = await db.scalar(
-        select(listings.c.id).where(
-            app_by_secret(listings, app_id=app_id, digest=box.digest(secret), now=now)
-        )
-    )
+    listing_id = await app_listing(db, box=box, app_id=app_id, secret=secret, now=now)
     if listing_id is None:
         return None
     found = await check_access_token(db, token=token, now=now)

@@ -1,4 +1,6 @@
-"""Native dialect: the app redeems the jump token with `POST /api/v1/sso/redeem`.
+"""Native dialect: the app redeems the jump token with `POST /api/v1/sso/redeem`, asks
+whether an access token still holds (`/api/v1/sso/token-state`) and reports usage
+(`POST /api/v1/usage`).
 
 The app authenticates with HTTP Basic (AppID, app secret); refusals are the platform's own
 error shape, `{"error": {"code", "message"}}`, with 401 for the app and 400 for the token.
@@ -9,16 +11,18 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from saasport.commerce import metering
 from saasport.core.messages import N_
 from saasport.deps import get_platform
 from saasport.sso.redemption import AppAuthFailed, AppCredentials, JumpTokenRefused
-from saasport.sso.service import access_token_state
+from saasport.sso.service import access_token_state, app_listing
 from saasport.web.errors import NO_STORE, errors
 from saasport.web.routing import UnitOfWorkRoute, unit_of_work
 
@@ -159,3 +163,59 @@ async def token_state(body: TokenStateIn, request: Request) -> JSONResponse:
     if active is None:
         return _refused(401, "invalid_client", N_("Unknown AppID or wrong secret."), **CHALLENGE)
     return JSONResponse({"active": active}, headers=NO_STORE)
+
+
+class UsageBatchIn(BaseModel):
+    records: list[Any] = Field(
+        description="Up to 1000 records, each `{metering_sn, subscription_id, dimension, "
+        "quantity, begin_time, end_time}`: `quantity` a decimal string (at most four "
+        "decimals), times ISO 8601 with their offset. Each is checked on its own."
+    )
+
+
+class UsageResultOut(BaseModel):
+    metering_sn: str
+    status: Literal["accepted", "duplicate", "conflict", "not_subscribed", "too_late", "invalid"]
+    message: str = ""
+
+
+class UsageBatchOut(BaseModel):
+    results: list[UsageResultOut] = Field(description="One per record, in the order sent.")
+    accepted: int
+
+
+@router.post(
+    "/usage",
+    operation_id="reportUsage",
+    response_model=UsageBatchOut,
+    responses=errors(401, 413, 422),
+    openapi_extra={"security": [{"appCredentials": []}]},
+)
+async def report_usage(body: UsageBatchIn, request: Request) -> JSONResponse:
+    """For merchant apps (HTTP Basic): report usage of your subscriptions' metered
+    dimensions. Each record is idempotent on its `metering_sn`: a resend is a `duplicate`,
+    the same key with another quantity a `conflict`."""
+    platform = get_platform(request)
+    try:
+        app_id, secret = basic_credentials(request)
+    except AppAuthFailed as exc:
+        return _refused(401, exc.code, exc.message, **CHALLENGE)
+    if len(body.records) > metering.MAX_RECORDS:
+        return _refused(413, "too_many_records", N_("At most 1000 records a batch."))
+    db = unit_of_work(request).session
+    now = platform.clock()
+    listing_id = await app_listing(db, box=platform.box, app_id=app_id, secret=secret, now=now)
+    if listing_id is None:
+        return _refused(401, "invalid_client", N_("Unknown AppID or wrong secret."), **CHALLENGE)
+    results = await metering.ingest(
+        db,
+        listing_id=listing_id,
+        records=body.records,
+        now=now,
+        late=timedelta(days=platform.settings.usage_late_days),
+    )
+    out = UsageBatchOut(
+        results=[UsageResultOut(**vars(r)) for r in results],
+        accepted=sum(r.status == "accepted" for r in results),
+    )
+    return JSONResponse(out.model_dump(), headers=NO_STORE)

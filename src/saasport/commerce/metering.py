@@ -1,0 +1,200 @@
+"""Usage reports from merchant apps: checked record by record, stored once per
+`metering_sn`, each answered with its own status.
+
+Statuses: `accepted`; `duplicate` (the same record again: harmless); `conflict` (the same
+`metering_sn` with another quantity, dimension, subscription or time: refused, the first
+stands); `not_subscribed` (not a subscription of this listing, or outside its life);
+`too_late` (it began before the late window); `invalid` (with the reason). One bad record
+never affects the rest of its batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saasport.catalog.models import PlanPrice
+from saasport.commerce.models import Subscription, UsageRecord
+from saasport.db.session import upsert_insert
+
+MAX_RECORDS = 1000
+MAX_QUANTITY = Decimal(10) ** 12
+CLOCK_SKEW = timedelta(minutes=5)  # how far in the future an app's clock may be
+
+
+@dataclass(frozen=True)
+class Result:
+    metering_sn: str
+    status: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    sn: str
+    subscription_id: uuid.UUID
+    dimension: str
+    quantity_e4: int
+    begin_at: datetime
+    end_at: datetime
+
+    def same_as(self, row: UsageRecord) -> bool:
+        return (
+            row.subscription_id == self.subscription_id
+            and row.dimension == self.dimension
+            and row.quantity_e4 == self.quantity_e4
+            and row.begin_at == self.begin_at
+            and row.end_at == self.end_at
+        )
+
+
+def _check(raw: Any, *, now: datetime, late: timedelta) -> _Checked | Result:
+    if not isinstance(raw, dict):
+        return Result("", "invalid", "a record is an object")
+    sn = raw.get("metering_sn")
+    if not isinstance(sn, str) or not 1 <= len(sn) <= 128 or not sn.isprintable():
+        return Result(str(sn)[:128] if sn is not None else "", "invalid", "metering_sn: 1-128")
+    try:
+        subscription_id = uuid.UUID(str(raw.get("subscription_id")))
+    except ValueError:
+        return Result(sn, "invalid", "subscription_id: not an id")
+    dimension = raw.get("dimension")
+    if not isinstance(dimension, str) or not 1 <= len(dimension) <= 32:
+        return Result(sn, "invalid", "dimension: a dimension code")
+    quantity = raw.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, str | int):
+        return Result(sn, "invalid", "quantity: a decimal string or an integer")
+    try:
+        value = Decimal(quantity)
+    except (InvalidOperation, ValueError):
+        return Result(sn, "invalid", "quantity: not a number")
+    if not value.is_finite() or value <= 0 or value > MAX_QUANTITY:
+        return Result(sn, "invalid", "quantity: above 0, at most 10^12")
+    if value != round(value, 4):
+        return Result(sn, "invalid", "quantity: at most four decimals")
+    times = []
+    for name in ("begin_time", "end_time"):
+        text = raw.get(name)
+        try:
+            moment = datetime.fromisoformat(str(text))
+        except ValueError:
+            return Result(sn, "invalid", f"{name}: an ISO 8601 time with its offset")
+        if moment.tzinfo is None:
+            return Result(sn, "invalid", f"{name}: an ISO 8601 time with its offset")
+        times.append(moment)
+    begin, end = times
+    if end < begin or end > now + CLOCK_SKEW:
+        return Result(sn, "invalid", "end_time: after begin_time, not in the future")
+    if begin < now - late:
+        return Result(sn, "too_late", f"begin_time: older than {late.days} days")
+    return _Checked(sn, subscription_id, dimension, int(value * 10_000), begin, end)
+
+
+async def ingest(
+    db: AsyncSession,
+    *,
+    listing_id: uuid.UUID,
+    records: Sequence[Any],
+    now: datetime,
+    late: timedelta,
+) -> list[Result]:
+    """Check and store a batch of at most MAX_RECORDS records; a result for each, in order."""
+    results: list[Result | _Checked] = [_check(r, now=now, late=late) for r in records]
+    checked = [r for r in results if isinstance(r, _Checked)]
+    ids = {c.subscription_id for c in checked}
+    dimensions = await _dimensions(db, listing_id, ids) if ids else {}
+    first_of: dict[str, _Checked] = {}
+    for i, item in enumerate(results):
+        if not isinstance(item, _Checked):
+            continue
+        life = dimensions.get(item.subscription_id)
+        if life is None or not life[0] <= item.begin_at or (life[1] and item.end_at > life[1]):
+            results[i] = Result(item.sn, "not_subscribed", "not a live subscription of this app")
+        elif item.dimension not in life[2]:
+            results[i] = Result(item.sn, "invalid", "dimension: not one of the plan's")
+        elif item.sn in first_of:  # the same key twice in one batch
+            twin = first_of[item.sn]
+            same = (twin.subscription_id, twin.dimension, twin.quantity_e4, twin.begin_at) == (
+                item.subscription_id,
+                item.dimension,
+                item.quantity_e4,
+                item.begin_at,
+            ) and twin.end_at == item.end_at
+            results[i] = Result(item.sn, "duplicate" if same else "conflict")
+        else:
+            first_of[item.sn] = item
+    fresh = list(first_of.values())
+    stored: set[str] = set()
+    if fresh:
+        insert = upsert_insert(db)
+        returned = await db.execute(
+            insert(UsageRecord)
+            .values(
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "listing_id": listing_id,
+                        "subscription_id": c.subscription_id,
+                        "dimension": c.dimension,
+                        "quantity_e4": c.quantity_e4,
+                        "metering_sn": c.sn,
+                        "begin_at": c.begin_at,
+                        "end_at": c.end_at,
+                        "received_at": now,
+                    }
+                    for c in fresh
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["listing_id", "metering_sn"])
+            .returning(UsageRecord.metering_sn)
+        )
+        stored = set(returned.scalars())
+    earlier = {
+        row.metering_sn: row
+        for row in (
+            await db.scalars(
+                select(UsageRecord).where(
+                    tuple_(UsageRecord.listing_id, UsageRecord.metering_sn).in_(
+                        [(listing_id, c.sn) for c in fresh if c.sn not in stored]
+                    )
+                )
+            )
+            if any(c.sn not in stored for c in fresh)
+            else []
+        )
+    }
+    answers: list[Result] = []
+    for item in results:
+        if isinstance(item, Result):
+            answers.append(item)
+        elif item.sn in stored and first_of.get(item.sn) is item:
+            answers.append(Result(item.sn, "accepted"))
+            stored.discard(item.sn)  # a later twin is answered above, not here
+        else:
+            row = earlier.get(item.sn)
+            same = row is not None and item.same_as(row)
+            answers.append(Result(item.sn, "duplicate" if same else "conflict"))
+    return answers
+
+
+async def _dimensions(
+    db: AsyncSession, listing_id: uuid.UUID, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[datetime, datetime | None, set[str]]]:
+    """Per subscription of this listing: (started, ended, its price's dimension codes)."""
+    rows = await db.execute(
+        select(
+            Subscription.id, Subscription.started_at, Subscription.ended_at, PlanPrice.dimensions
+        )
+        .join(PlanPrice, PlanPrice.id == Subscription.price_id)
+        .where(Subscription.listing_id == listing_id, Subscription.id.in_(ids))
+    )
+    return {
+        sid: (started, ended, {d["code"] for d in dims}) for sid, started, ended, dims in rows.all()
+    }

@@ -1,0 +1,143 @@
+"""Usage reports (native API): authenticated with the listing's credentials, checked record
+by record, idempotent on `metering_sn`, each record answered with its own status, the rest
+of a batch unaffected by a bad record."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from saasport.commerce.models import UsageRecord
+from saasport.platform import Platform
+from tests.conftest import LISTING, Api
+from tests.test_orders import funded, order
+from tests.test_plans import USAGE, draft, published_listing_from
+
+
+def basic(app_id: str, secret: str) -> dict[str, str]:
+    token = base64.b64encode(f"{app_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+async def metered(merchant: Api, operator: Api, client: httpx.AsyncClient) -> dict[str, Any]:
+    """A published usage listing, its credentials, and a user's subscription to it."""
+    r = await merchant.post("/api/v1/listings", json=LISTING)
+    created = r.json()
+    url = f"/api/v1/listings/{created['id']}/plans/usage"
+    assert (await merchant.client.put(url, json=USAGE, headers=merchant.headers)).status_code == 200
+    await published_listing_from(merchant, operator, created["id"])
+    user = await funded(client, operator, "10.00")
+    sub = (await order(user, created["id"], {"plan": "usage"}, "u")).json()
+    return {"listing": created, "auth": basic(created["app_id"], created["app_secret"]), "sub": sub}
+
+
+def record(sub: dict[str, Any], sn: str, quantity: Any = "12.5", **more: Any) -> dict[str, Any]:
+    return {
+        "metering_sn": sn,
+        "subscription_id": sub["id"],
+        "dimension": "api-calls",
+        "quantity": quantity,
+        "begin_time": sub["started_at"],  # usage counts from the subscription's start
+        "end_time": datetime.now(UTC).isoformat(),
+    } | more
+
+
+async def report(client: httpx.AsyncClient, auth: dict[str, str], records: list[Any]) -> Any:
+    return await client.post("/api/v1/usage", json={"records": records}, headers=auth)
+
+
+async def stored(platform: Platform, listing_id: str) -> int:
+    async with platform.sessionmaker() as db:
+        count = await db.scalar(
+            select(func.count())
+            .select_from(UsageRecord)
+            .where(UsageRecord.listing_id == uuid.UUID(listing_id))
+        )
+    return int(count or 0)
+
+
+async def test_each_record_gets_its_own_status_and_a_resend_is_a_duplicate(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    m = await metered(merchant, operator, client)
+    sub, auth = m["sub"], m["auth"]
+    now = datetime.now(UTC)
+    first = record(sub, "a-1")
+    batch = [
+        first,
+        record(sub, "a-2", quantity=3),
+        record(sub, "bad-q", quantity="-1"),
+        record(sub, "nan", quantity="NaN"),
+        record(sub, "float", quantity=1.5),
+        record(sub, "precise", quantity="0.00001"),
+        record(sub, "dim", dimension="gpu-hours"),
+        record(sub, "other", subscription_id=str(uuid.uuid4())),
+        record(sub, "before", begin_time=(now - timedelta(days=1)).isoformat()),
+        record(sub, "old", begin_time=(now - timedelta(days=30)).isoformat()),
+        record(sub, "future", end_time=(now + timedelta(hours=2)).isoformat()),
+        record(sub, "naive", begin_time="2026-12-01T10:00:00"),
+        dict(first),  # the same key twice in one batch, identical
+        record(sub, "a-2", quantity=4),  # the same key twice, different
+        "not a record",
+    ]
+    r = await report(client, auth, batch)
+    assert r.status_code == 200, r.text
+    statuses = [(x["metering_sn"], x["status"]) for x in r.json()["results"]]
+    assert statuses == [
+        ("a-1", "accepted"),
+        ("a-2", "accepted"),
+        ("bad-q", "invalid"),
+        ("nan", "invalid"),
+        ("float", "invalid"),
+        ("precise", "invalid"),
+        ("dim", "invalid"),
+        ("other", "not_subscribed"),
+        ("before", "not_subscribed"),  # before the subscription began
+        ("old", "too_late"),
+        ("future", "invalid"),
+        ("naive", "invalid"),
+        ("a-1", "duplicate"),
+        ("a-2", "conflict"),
+        ("", "invalid"),
+    ]
+    assert r.json()["accepted"] == 2 and await stored(platform, m["listing"]["id"]) == 2
+    again = await report(
+        client, auth, [batch[0], record(sub, "a-2", quantity=9), record(sub, "a-3")]
+    )
+    assert [x["status"] for x in again.json()["results"]] == ["duplicate", "conflict", "accepted"]
+    assert await stored(platform, m["listing"]["id"]) == 3
+
+
+async def test_another_apps_subscription_and_bad_credentials_are_refused(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    mine = await metered(merchant, operator, client)
+    theirs = await metered(merchant, operator, client)
+    r = await report(client, mine["auth"], [record(theirs["sub"], "x-1")])
+    assert r.json()["results"][0]["status"] == "not_subscribed"
+    wrong = basic(mine["listing"]["app_id"], "not-the-secret")
+    r = await report(client, wrong, [record(mine["sub"], "x-2")])
+    assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_client"
+    r = await client.post("/api/v1/usage", json={"records": []})
+    assert r.status_code == 401
+    r = await report(client, mine["auth"], [record(mine["sub"], f"n-{i}") for i in range(1001)])
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_many_records"
+    assert await stored(platform, mine["listing"]["id"]) == 0
+
+
+@pytest.mark.parametrize("body", [{}, {"records": "x"}, {"records": [1] * 2, "extra": 1}, []])
+async def test_a_malformed_batch_is_refused_whole(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, body: Any
+) -> None:
+    listing = await draft(merchant)
+    auth = basic(listing["app_id"], listing["app_secret"])
+    r = await client.post("/api/v1/usage", json=body, headers=auth)
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:  # unknown fields are ignored; the records are each invalid
+        assert all(x["status"] == "invalid" for x in r.json()["results"])
