@@ -4,6 +4,7 @@ of a batch unaffected by a bad record."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -141,3 +142,62 @@ async def test_a_malformed_batch_is_refused_whole(
     assert r.status_code in (200, 422), r.text
     if r.status_code == 200:  # unknown fields are ignored; the records are each invalid
         assert all(x["status"] == "invalid" for x in r.json()["results"])
+
+
+async def rate(platform: Platform) -> Any:
+    from saasport.commerce.rating import rate_usage
+    from saasport.commerce.tasks import Rules
+
+    return await rate_usage(
+        platform.sessionmaker, now=platform.clock(), rules=Rules.of(platform.settings)
+    )
+
+
+async def wallet_of(client: httpx.AsyncClient, sub: dict[str, Any], platform: Platform) -> str:
+    from saasport.billing.models import LedgerAccount
+
+    async with platform.sessionmaker() as db:
+        value = await db.scalar(
+            select(LedgerAccount.balance).where(LedgerAccount.user_id == uuid.UUID(sub["user_id"]))
+        )
+    return f"{int(value or 0) / 1_000_000:.6f}"
+
+
+async def test_usage_is_rated_over_the_months_tiers_and_charged_once(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    from tests.test_ledger import holds
+
+    m = await metered(merchant, operator, client)
+    sub, auth = m["sub"], m["auth"]
+    assert await wallet_of(client, sub, platform) == "10.000000"
+    await report(client, auth, [record(sub, "r-1", quantity=500)])
+    await asyncio.gather(rate(platform), rate(platform))  # two raters at once
+    await rate(platform)
+    assert await wallet_of(client, sub, platform) == "9.500000"  # 500 × 0.001
+    await report(client, auth, [record(sub, "r-2", quantity=700)])  # 1,200 this month
+    await rate(platform)
+    # 1,000 × 0.001 + 200 × 0.0003 = 1.06 in all: 0.56 more
+    assert await wallet_of(client, sub, platform) == "8.940000"
+    await report(client, auth, [record(sub, "r-2", quantity=700)])  # a resend: nothing more
+    await rate(platform)
+    assert await wallet_of(client, sub, platform) == "8.940000"
+    await holds(platform)
+
+
+async def test_usage_beyond_the_balance_suspends_and_is_charged_after_a_top_up(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    from tests.test_ledger import holds, send
+
+    m = await metered(merchant, operator, client)
+    sub, auth = m["sub"], m["auth"]
+    await report(client, auth, [record(sub, "big", quantity=40_000)])  # 1 + 11.70 = 12.70
+    rated = await rate(platform)
+    assert rated.short == 1 and await wallet_of(client, sub, platform) == "10.000000"
+    user_id = sub["user_id"]
+    body = {"user_id": user_id, "direction": "credit", "amount": "5", "reason": "t"}
+    await send(operator, "/api/v1/operator/wallets/adjustments", body, f"u-{uuid.uuid4()}")
+    rated = await rate(platform)
+    assert rated.charged == 1 and await wallet_of(client, sub, platform) == "2.300000"
+    await holds(platform)

@@ -120,23 +120,29 @@ def billing_verify() -> None:
 
 @billing_app.command("tick")
 def billing_tick() -> None:
-    """Run the scheduler once: renewals, suspensions, expiry and release that are due."""
+    """Run the scheduler once: usage rated, then renewals, suspensions, expiry and release."""
     from saasport.db.migrate import upgrade
 
     settings = _settings()
     upgrade(settings)
-    report = asyncio.run(_tick(settings))
-    typer.echo(" ".join(f"{k}={v}" for k, v in vars(report).items()))
+    rated, report = asyncio.run(_tick(settings))
+    typer.echo(
+        " ".join(f"{k}={v}" for k, v in vars(report).items()) + f" usage_charged={rated.charged}"
+    )
 
 
 async def _tick(settings: Settings) -> Any:
+    from saasport.commerce.rating import rate_usage
     from saasport.commerce.tasks import Rules, run_due
     from saasport.dialects import builtin
     from saasport.platform import Platform
 
     platform = Platform.build(settings, dialects=builtin())
+    rules = Rules.of(settings)
     try:
-        return await run_due(platform.sessionmaker, now=platform.clock(), rules=Rules.of(settings))
+        rated = await rate_usage(platform.sessionmaker, now=platform.clock(), rules=rules)
+        report = await run_due(platform.sessionmaker, now=platform.clock(), rules=rules)
+        return rated, report
     finally:
         await platform.close()
 

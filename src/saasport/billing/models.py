@@ -50,6 +50,7 @@ class TransactionKind(enum.StrEnum):
     REVERSAL = "reversal"  # undoes another transaction, entry by entry
     PURCHASE = "purchase"  # a sale: the buyer's wallet to the merchant and the commission
     RENEWAL = "renewal"  # a subscription's next period, split the same way
+    USAGE = "usage"  # usage rated into a charge: the month's difference
     REFUND = "refund"  # the unused part of a period back to the wallet, from both shares
 
 

@@ -106,3 +106,18 @@ class UsageRecord(UUIDPrimaryKey, Base):
     begin_at: Mapped[datetime]
     end_at: Mapped[datetime]
     received_at: Mapped[datetime]
+
+
+class UsageCharge(UUIDPrimaryKey, Base):
+    """What a subscription's usage of one dimension in one month has been rated and charged
+    so far: rating again charges only the difference, once per total."""
+
+    __tablename__ = "usage_charges"
+    __table_args__ = (UniqueConstraint("subscription_id", "dimension", "month"),)
+
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"))
+    dimension: Mapped[str] = mapped_column(String(32))
+    month: Mapped[str] = mapped_column(String(7))  # "2026-12" (UTC): tiers apply per month
+    quantity_e4: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)  # micro-units charged for it so far
+    updated_at: Mapped[datetime]

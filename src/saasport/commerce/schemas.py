@@ -47,6 +47,7 @@ class SubscriptionOut(BaseModel):
     id: uuid.UUID
     listing_id: uuid.UUID
     plan_id: uuid.UUID
+    user_id: uuid.UUID | None
     org_id: uuid.UUID | None
     quantity: int
     state: str

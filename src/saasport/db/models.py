@@ -12,7 +12,13 @@ from saasport.accounts.models import (
 )
 from saasport.billing.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from saasport.catalog.models import Listing, ListingEvent, ListingScreenshot, Media
-from saasport.commerce.models import Entitlement, Order, Subscription, UsageRecord
+from saasport.commerce.models import (
+    Entitlement,
+    Order,
+    Subscription,
+    UsageCharge,
+    UsageRecord,
+)
 from saasport.db.base import Base
 from saasport.outbox.models import OutboxEvent
 from saasport.sso.models import AccessToken, JumpToken
@@ -38,6 +44,7 @@ __all__ = [
     "Organization",
     "OutboxEvent",
     "Subscription",
+    "UsageCharge",
     "UsageRecord",
     "User",
     "WebSession",

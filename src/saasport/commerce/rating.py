@@ -1,0 +1,155 @@
+"""Rating: stored usage into charges, at least hourly, near real time.
+
+    charged = await rate_usage(platform.sessionmaker, now=clock(), rules=rules)
+
+Tiers apply over a calendar month (UTC) of a subscription's dimension. Each run adds up the
+month's records, rates the total once (`billing.rating.charge_for`) and charges the
+difference from what was charged before, from the holder's wallet to the merchant and the
+platform's commission. The charge's idempotency key names the total it brings the month to,
+so a run killed half-way and run again charges nothing twice. Not enough balance leaves the
+difference for a later run and suspends the subscription; the next run that can charge it
+does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saasport.billing import wallets
+from saasport.billing.ledger import InsufficientFunds
+from saasport.billing.models import TransactionKind
+from saasport.billing.rating import charge_for
+from saasport.catalog.models import Listing, PlanPrice
+from saasport.commerce.flows import commission_of
+from saasport.commerce.models import (
+    Subscription,
+    SubscriptionState,
+    UsageCharge,
+    UsageRecord,
+)
+from saasport.commerce.tasks import Rules
+
+
+@dataclass
+class Rated:
+    charged: int = 0  # (subscription, dimension, month) totals charged this run
+    micros: int = 0  # how much
+    short: int = 0  # left for later: the balance was not enough
+
+
+def _month(db: AsyncSession) -> ColumnElement[str]:
+    if db.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", UsageRecord.begin_at), "YYYY-MM")
+    return func.strftime("%Y-%m", UsageRecord.begin_at)
+
+
+async def rate_usage(sessions: Callable[[], AsyncSession], *, now: datetime, rules: Rules) -> Rated:
+    rated = Rated()
+    async with sessions() as db:
+        month = _month(db)
+        totals = (
+            await db.execute(
+                select(
+                    UsageRecord.subscription_id,
+                    UsageRecord.dimension,
+                    month.label("month"),
+                    func.sum(UsageRecord.quantity_e4),
+                ).group_by(UsageRecord.subscription_id, UsageRecord.dimension, month)
+            )
+        ).all()
+        done = {
+            (c.subscription_id, c.dimension, c.month): c.quantity_e4
+            for c in await db.scalars(select(UsageCharge))
+        }
+    for subscription_id, dimension, month_key, total in totals:
+        if done.get((subscription_id, dimension, month_key)) == total:
+            continue
+        async with sessions() as db:
+            outcome = await _rate_one(
+                db, subscription_id, dimension, str(month_key), int(total), now=now, rules=rules
+            )
+            if outcome is None:
+                await db.rollback()
+                rated.short += 1
+                continue
+            await db.commit()
+            rated.charged += 1
+            rated.micros += outcome
+    return rated
+
+
+async def _rate_one(
+    db: AsyncSession,
+    subscription_id: uuid.UUID,
+    dimension: str,
+    month: str,
+    total_e4: int,
+    *,
+    now: datetime,
+    rules: Rules,
+) -> int | None:
+    """Charge the month's difference; the amount charged, or None if the balance is short."""
+    subscription = await db.get_one(Subscription, subscription_id)
+    price = await db.get_one(PlanPrice, subscription.price_id)
+    tiers = next((d for d in price.dimensions if d["code"] == dimension), None)
+    if tiers is None:
+        return 0
+    wallet = await wallets.wallet_of(
+        db,
+        wallets.Holder(user_id=subscription.user_id, org_id=subscription.org_id),
+        currency=rules.terms.currency,
+        now=now,
+    )
+    await wallets.ledger.lock(db, [wallet.id])  # one rating of a holder at a time
+    charge = await db.scalar(
+        select(UsageCharge).where(
+            UsageCharge.subscription_id == subscription_id,
+            UsageCharge.dimension == dimension,
+            UsageCharge.month == month,
+        )
+    )
+    before = charge.amount if charge else 0
+    quantity = Decimal(total_e4) / 10_000
+    amount = charge_for(quantity, tiers["tiers"], tiers["mode"]) * subscription.quantity
+    delta = amount - before
+    if delta > 0:
+        listing = await db.get_one(Listing, subscription.listing_id)
+        try:
+            await wallets.charge_sale(
+                db,
+                wallets.Sale(wallet, listing.owner_id, delta, commission_of(listing, rules.terms)),
+                kind=TransactionKind.USAGE,
+                idempotency_key=f"usage:{subscription_id}:{dimension}:{month}:{total_e4}",
+                memo=f"{listing.name} · {tiers['name']} · {month} · {quantity} {tiers['unit']}",
+                reference=f"subscription:{subscription_id}",
+                now=now,
+            )
+        except InsufficientFunds:
+            if subscription.state == SubscriptionState.ACTIVE:
+                subscription.state = SubscriptionState.SUSPENDED
+                subscription.grace_until = now + rules.grace
+                subscription.updated_at = now
+                await db.commit()  # the suspension stands; the charge waits
+            return None
+    if charge is None:
+        db.add(
+            UsageCharge(
+                subscription_id=subscription_id,
+                dimension=dimension,
+                month=month,
+                quantity_e4=total_e4,
+                amount=max(amount, before),
+                updated_at=now,
+            )
+        )
+    else:
+        charge.quantity_e4, charge.amount, charge.updated_at = total_e4, max(amount, before), now
+    await db.flush()
+    return max(delta, 0)
