@@ -133,28 +133,22 @@ async def ingest(
     fresh = list(first_of.values())
     stored: set[str] = set()
     if fresh:
-        insert = upsert_insert(db)
-        returned = await db.execute(
-            insert(UsageRecord)
-            .values(
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "listing_id": listing_id,
-                        "subscription_id": c.subscription_id,
-                        "dimension": c.dimension,
-                        "quantity_e4": c.quantity_e4,
-                        "metering_sn": c.sn,
-                        "begin_at": c.begin_at,
-                        "end_at": c.end_at,
-                        "received_at": now,
-                    }
-                    for c in fresh
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["listing_id", "metering_sn"])
-            .returning(UsageRecord.metering_sn)
-        )
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "listing_id": listing_id,
+                "subscription_id": c.subscription_id,
+                "dimension": c.dimension,
+                "quantity_e4": c.quantity_e4,
+                "metering_sn": c.sn,
+                "begin_at": c.begin_at,
+                "end_at": c.end_at,
+                "received_at": now,
+            }
+            for c in fresh
+        ]
+        # One statement compiled once, sent as multi-row batches (executemany with RETURNING).
+        returned = await db.execute(_insert_statement(db), rows)
         stored = set(returned.scalars())
     earlier = {
         row.metering_sn: row
@@ -182,6 +176,21 @@ async def ingest(
             same = row is not None and item.same_as(row)
             answers.append(Result(item.sn, "duplicate" if same else "conflict"))
     return answers
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_statement(db: AsyncSession) -> Any:
+    dialect = db.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        table = UsageRecord.__table__
+        _INSERTS[dialect] = (
+            upsert_insert(db)(table)
+            .on_conflict_do_nothing(index_elements=["listing_id", "metering_sn"])
+            .returning(table.c.metering_sn)  # type: ignore[attr-defined]
+        )
+    return _INSERTS[dialect]
 
 
 async def _dimensions(
