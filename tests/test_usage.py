@@ -201,3 +201,71 @@ async def test_usage_beyond_the_balance_suspends_and_is_charged_after_a_top_up(
     rated = await rate(platform)
     assert rated.charged == 1 and await wallet_of(client, sub, platform) == "2.300000"
     await holds(platform)
+
+
+def huawei_headers(app_id: str, secret: str, body: bytes, **override: str) -> dict[str, str]:
+    import hashlib
+    import hmac
+    import time
+
+    ts, nonce = override.pop("ts", str(int(time.time() * 1000))), override.pop("nonce", "")
+    nonce = nonce or uuid.uuid4().hex
+    signed = f"ts={ts}&nonce={nonce}&body=".encode() + body
+    signature = base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
+    headers = {"X-App-Id": app_id, "ts": ts, "nonce": nonce, "signature": signature.decode()}
+    return headers | {"Content-Type": "application/json"} | override
+
+
+async def test_huawei_usage_data_is_signed_and_answered_per_record(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    import json
+
+    r = await merchant.post("/api/v1/listings", json=LISTING | {"dialect": "huawei"})
+    created = r.json()
+    url = f"/api/v1/listings/{created['id']}/plans/usage"
+    assert (await merchant.client.put(url, json=USAGE, headers=merchant.headers)).status_code == 200
+    await published_listing_from(merchant, operator, created["id"])
+    user = await funded(client, operator, "10.00")
+    sub = (await order(user, created["id"], {"plan": "usage"}, "hw")).json()
+    started = datetime.fromisoformat(sub["started_at"])
+    when = lambda d: (started + d).strftime("%Y%m%dT%H%M%SZ")  # noqa: E731
+    records = [
+        {"instance_id": sub["id"], "metering_sn": "hw-1", "usage_value": 1.2345,
+         "begin_time": when(timedelta(seconds=1)), "end_time": when(timedelta(seconds=2)),
+         "record_time": when(timedelta(seconds=2))},
+        {"instance_id": sub["id"], "metering_sn": "hw-2", "usage_value": 1.23456,
+         "begin_time": when(timedelta(seconds=1)), "end_time": when(timedelta(seconds=2))},
+    ]  # fmt: skip
+    body = json.dumps({"usage_records": records}).encode()
+    app_id, secret = created["app_id"], created["app_secret"]
+    headers = huawei_headers(app_id, secret, body)
+    r = await client.post("/api/v1/isv/usage-data", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["error_code"] == "MKT.9002"  # the second has five decimals
+    assert [x["status"] for x in answer["data"]["results"]] == ["accepted", "invalid"]
+    async with platform.sessionmaker() as db:
+        row = await db.scalar(select(UsageRecord).where(UsageRecord.metering_sn == "hw-1"))
+    assert row is not None and row.quantity_e4 == 12345 and row.dimension == "api-calls"
+    replay = await client.post("/api/v1/isv/usage-data", content=body, headers=headers)
+    assert replay.status_code == 401 and replay.json()["error_code"] == "MKT.9001"  # the nonce
+    for bad in (
+        huawei_headers(app_id, "wrong", body),
+        huawei_headers(app_id, secret, body, ts="1"),  # far outside the window
+        huawei_headers("sp" + "0" * 16, secret, body),
+        huawei_headers(app_id, secret, body + b" "),  # signed other bytes
+    ):
+        r = await client.post("/api/v1/isv/usage-data", content=body, headers=bad)
+        assert r.status_code == 401, bad
+    again = json.dumps({"usage_records": records[:1]}).encode()
+    r = await client.post(
+        "/api/v1/isv/usage-data", content=again, headers=huawei_headers(app_id, secret, again)
+    )
+    assert r.json()["error_code"] == "MKT.0000"
+    assert r.json()["data"]["results"][0]["status"] == "duplicate"
+    many = json.dumps({"usage_records": [records[0]] * 1001}).encode()
+    r = await client.post(
+        "/api/v1/isv/usage-data", content=many, headers=huawei_headers(app_id, secret, many)
+    )
+    assert r.status_code == 413 and r.json()["error_code"] == "MKT.9003"

@@ -12,11 +12,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
 from saasport.catalog import events
-from saasport.catalog.models import Listing
+from saasport.catalog.models import Listing, ListingState
 from saasport.core.crypto import SecretBox, new_token
 
 
@@ -121,3 +122,16 @@ def isv_key(box: SecretBox, listing: Any) -> str | None:
     if not listing.isv_key_encrypted:
         return None
     return box.decrypt(listing.isv_key_encrypted, context=_isv_context(listing.app_id))
+
+
+async def listing_of_app(db: AsyncSession, *, app_id: str, dialect: str) -> Listing | None:
+    """The listing of `dialect` with this AppID (for checking a signature made with its
+    secret: `live_secrets`)."""
+    listing: Listing | None = await db.scalar(
+        select(Listing).where(
+            Listing.app_id == app_id,
+            Listing.dialect == dialect,
+            Listing.state != ListingState.DELETED,
+        )
+    )
+    return listing

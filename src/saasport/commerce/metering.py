@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -45,6 +45,15 @@ class _Checked:
     begin_at: datetime
     end_at: datetime
 
+    def same_fields(self, other: _Checked) -> bool:
+        return (
+            other.subscription_id,
+            other.dimension,
+            other.quantity_e4,
+            other.begin_at,
+            other.end_at,
+        ) == (self.subscription_id, self.dimension, self.quantity_e4, self.begin_at, self.end_at)
+
     def same_as(self, row: UsageRecord) -> bool:
         return (
             row.subscription_id == self.subscription_id
@@ -65,8 +74,8 @@ def _check(raw: Any, *, now: datetime, late: timedelta) -> _Checked | Result:
         subscription_id = uuid.UUID(str(raw.get("subscription_id")))
     except ValueError:
         return Result(sn, "invalid", "subscription_id: not an id")
-    dimension = raw.get("dimension")
-    if not isinstance(dimension, str) or not 1 <= len(dimension) <= 32:
+    dimension = raw.get("dimension", "")  # none: the plan's first (Huawei's records have none)
+    if not isinstance(dimension, str) or len(dimension) > 32:
         return Result(sn, "invalid", "dimension: a dimension code")
     quantity = raw.get("quantity")
     if isinstance(quantity, bool) or not isinstance(quantity, str | int):
@@ -117,16 +126,13 @@ async def ingest(
         life = dimensions.get(item.subscription_id)
         if life is None or not life[0] <= item.begin_at or (life[1] and item.end_at > life[1]):
             results[i] = Result(item.sn, "not_subscribed", "not a live subscription of this app")
-        elif item.dimension not in life[2]:
+            continue
+        if not item.dimension and life[2]:
+            item = results[i] = replace(item, dimension=life[2][0])  # the plan's first
+        if item.dimension not in life[2]:
             results[i] = Result(item.sn, "invalid", "dimension: not one of the plan's")
         elif item.sn in first_of:  # the same key twice in one batch
-            twin = first_of[item.sn]
-            same = (twin.subscription_id, twin.dimension, twin.quantity_e4, twin.begin_at) == (
-                item.subscription_id,
-                item.dimension,
-                item.quantity_e4,
-                item.begin_at,
-            ) and twin.end_at == item.end_at
+            same = first_of[item.sn].same_fields(item)
             results[i] = Result(item.sn, "duplicate" if same else "conflict")
         else:
             first_of[item.sn] = item
@@ -195,7 +201,7 @@ def _insert_statement(db: AsyncSession) -> Any:
 
 async def _dimensions(
     db: AsyncSession, listing_id: uuid.UUID, ids: set[uuid.UUID]
-) -> dict[uuid.UUID, tuple[datetime, datetime | None, set[str]]]:
+) -> dict[uuid.UUID, tuple[datetime, datetime | None, list[str]]]:
     """Per subscription of this listing: (started, ended, its price's dimension codes)."""
     rows = await db.execute(
         select(
@@ -205,5 +211,5 @@ async def _dimensions(
         .where(Subscription.listing_id == listing_id, Subscription.id.in_(ids))
     )
     return {
-        sid: (started, ended, {d["code"] for d in dims}) for sid, started, ended, dims in rows.all()
+        sid: (started, ended, [d["code"] for d in dims]) for sid, started, ended, dims in rows.all()
     }
