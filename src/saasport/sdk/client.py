@@ -16,7 +16,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self, overload
@@ -395,6 +395,38 @@ class NativeClient(RedemptionClient):
         if r.status_code >= 500:
             raise PlatformUnavailable(f"http_{r.status_code}", "The platform is not answering.")
         return _json_object(r).get("active") is True
+
+    async def report_usage(self, records: Sequence[Any], **retry: Any) -> list[dict[str, Any]]:
+        """Report usage (`saasport.sdk.usage.Usage` records) to `POST /api/v1/usage`, 1000 a
+        call, retried; one `{metering_sn, status, message}` per record, in order."""
+        from saasport.sdk.usage import in_batches
+
+        async def send(batch: Sequence[Any]) -> httpx.Response:
+            body = {
+                "records": [
+                    {
+                        "metering_sn": u.metering_sn,
+                        "subscription_id": u.subscription_id,
+                        "dimension": u.dimension,
+                        "quantity": str(u.quantity),
+                        "begin_time": u.begin.isoformat(),
+                        "end_time": u.end.isoformat(),
+                    }
+                    for u in batch
+                ]
+            }
+            return await self._async_http().post(
+                self.base_url + "/api/v1/usage", json=body, auth=(self.app_id, self.app_secret)
+            )
+
+        def read(response: httpx.Response) -> list[dict[str, Any]]:
+            if response.status_code == 401:
+                raise InvalidClientError("invalid_client", "Unknown AppID or wrong secret.")
+            if response.status_code != 200:
+                raise PlatformError(f"http_{response.status_code}", response.text[:200])
+            return list(_json_object(response)["results"])
+
+        return await in_batches(records, send, read, **retry)
 
     def request_args(self, token: str) -> dict[str, Any]:
         """A JSON POST `{"token": ...}` with HTTP Basic credentials."""

@@ -17,6 +17,14 @@ user = await cas.validate(request.query_params["ticket"], service)
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +32,10 @@ import httpx
 
 from saasport.sdk.cas import CasClient
 from saasport.sdk.client import DialectClient, PlatformUser, _unavailable, json_answer, oauth_answer
-from saasport.sdk.errors import JumpTokenError, PlatformError
+from saasport.sdk.errors import InvalidClientError, JumpTokenError, PlatformError
+from saasport.sdk.usage import Usage, in_batches
+
+HUAWEI_TIME = "%Y%m%dT%H%M%SZ"
 
 
 class HuaweiCasClient(CasClient):
@@ -62,6 +73,52 @@ class HuaweiClient(DialectClient):
             }
         )
         return f"{self.base_url}/api/v1/oauth2/authorize?{query}"
+
+    async def report_usage(self, records: Sequence[Usage], **retry: Any) -> list[dict[str, Any]]:
+        """KooGallery usage data (`POST /api/v1/isv/usage-data`), signed with the app secret,
+        1000 records a call, retried; one `{metering_sn, status, message}` per record."""
+
+        async def send(batch: Sequence[Usage]) -> httpx.Response:
+            body = json.dumps(
+                {
+                    "usage_records": [
+                        {
+                            "instance_id": u.subscription_id,
+                            "metering_sn": u.metering_sn,
+                            "usage_value": str(u.quantity),
+                            "dimension": u.dimension,
+                            "begin_time": u.begin.astimezone(UTC).strftime(HUAWEI_TIME),
+                            "end_time": u.end.astimezone(UTC).strftime(HUAWEI_TIME),
+                            "record_time": u.end.astimezone(UTC).strftime(HUAWEI_TIME),
+                        }
+                        for u in batch
+                    ]
+                }
+            ).encode()
+            # A new nonce and time for each attempt: the platform refuses a nonce seen before.
+            ts, nonce = str(int(time.time() * 1000)), secrets.token_hex(16)
+            signed = f"ts={ts}&nonce={nonce}&body=".encode() + body
+            digest = hmac.new(self.app_secret.encode(), signed, hashlib.sha256).digest()
+            headers = {
+                "Content-Type": "application/json",
+                "X-App-Id": self.app_id,
+                "ts": ts,
+                "nonce": nonce,
+                "signature": base64.b64encode(digest).decode(),
+            }
+            return await self._async_http().post(
+                self.base_url + "/api/v1/isv/usage-data", content=body, headers=headers
+            )
+
+        def read(response: httpx.Response) -> list[dict[str, Any]]:
+            answer = json_answer(response)
+            if response.status_code == 401:
+                raise InvalidClientError("invalid_client", str(answer.get("error_msg", "")))
+            if "data" not in answer:
+                raise PlatformError(str(answer.get("error_code", "")), str(answer.get("error_msg")))
+            return list(answer["data"]["results"])
+
+        return await in_batches(records, send, read, **retry)
 
     def cas(self) -> HuaweiCasClient:
         """The 联营 CAS variant, with this client's address and credentials."""
