@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -76,3 +78,38 @@ def test_demo_serves_demo_data_and_the_merchant_app(tmp_path: Path) -> None:
     assert f"{base}/" in output and "alice" in output
     key = tmp_path / "data" / "secret.key"
     assert oct(key.stat().st_mode)[-3:] == "600"  # generated once, readable by the owner only
+
+
+def test_stopping_the_demo_with_sigterm_stops_the_merchant_app_too(tmp_path: Path) -> None:
+    port, merchant_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAASPORT_")}
+    env["SAASPORT_DATA_DIR"] = str(tmp_path / "data")
+    demo = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "saasport", "demo"),
+            *("--port", str(port), "--merchant-port", str(merchant_port)),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    merchant = f"http://127.0.0.1:{merchant_port}"
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", demo, timeout=60)
+        wait_healthy(f"{merchant}/", demo)
+        demo.send_signal(signal.SIGTERM)  # the demo process only, as a service manager does
+        demo.wait(timeout=20)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(merchant + "/", timeout=1)
+            except httpx.HTTPError:
+                break  # the merchant app has stopped with it
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the merchant app outlived the demo")
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # whatever of the session is left
+            os.killpg(demo.pid, signal.SIGKILL)

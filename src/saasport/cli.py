@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -269,6 +270,13 @@ def demo(
             ]
         )
     )
+    def stop(signum: int, _frame: object) -> None:
+        # uvicorn re-raises the signal that stopped it once it has shut down: end the merchant
+        # app too before this process goes (a bare SIGTERM would leave it running).
+        merchant.terminate()
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         _serve(settings, host, port)
     finally:
