@@ -270,6 +270,7 @@ def demo(
             ]
         )
     )
+
     def stop(signum: int, _frame: object) -> None:
         # uvicorn re-raises the signal that stopped it once it has shut down: end the merchant
         # app too before this process goes (a bare SIGTERM would leave it running).
