@@ -33,16 +33,14 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, insert
 
-from bench.bench_redeem import SECRET_KEY, cpu_seconds, run_wrk, summary
+from bench.bench_redeem import SECRET_KEY, cpu_seconds, fresh_database, run_wrk, summary
 from saasport.accounts.models import User
 from saasport.catalog.models import Listing
 from saasport.config import Settings
 from saasport.core.clock import utcnow
 from saasport.core.crypto import SecretBox, new_token, token_digest
-from saasport.db.migrate import upgrade
-from saasport.db.session import make_engine
 from saasport.dialects import builtin
 from saasport.platform import Platform
 from saasport.sdk.qingcloud import TIME_FORMAT, signature
@@ -117,25 +115,7 @@ def listing_row(
 async def prepare(url: str, n: int) -> dict[str, Any]:
     """A fresh schema: an oidc listing with `n` refresh tokens and an access token, and a
     qingcloud listing with one temporary key and its id token."""
-    admin_url = url.replace("+asyncpg", "").rsplit("/", 1)[0] + "/postgres"
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    name = url.rsplit("/", 1)[1]
-    if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    settings = Settings(
-        database_url=url,
-        secret_key=SECRET_KEY,
-        data_dir=Path(tempfile.mkdtemp()),
-        base_url=ISSUER,
-    )
-    engine = make_engine(settings)
-    async with engine.begin() as c:
-        await c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await c.execute(text("CREATE SCHEMA public"))
-    await asyncio.to_thread(upgrade, settings)
+    settings, engine = await fresh_database(url, base_url=ISSUER)
     box = SecretBox(settings.master_key())
     now = utcnow()
     owner, user = uuid.uuid4(), uuid.uuid4()

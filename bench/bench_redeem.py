@@ -28,10 +28,12 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from saasport.accounts.models import User
 from saasport.catalog.models import Listing
@@ -76,20 +78,29 @@ end
 """
 
 
-async def prepare(url: str, tokens: int, users: int) -> tuple[str, str, list[str]]:
-    """A fresh schema with one published scnet listing and `tokens` live jump tokens."""
+async def fresh_database(url: str, **settings: Any) -> tuple[Settings, AsyncEngine]:
+    """The benchmark's database (made if missing) with a fresh schema at the latest
+    migration; settings for it (`settings` added) and an engine on it."""
     admin_url = url.replace("+asyncpg", "").rsplit("/", 1)[0] + "/postgres"
     name = url.rsplit("/", 1)[1]
     conn = await asyncpg.connect(admin_url)
     if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
         await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    settings = Settings(database_url=url, secret_key=SECRET_KEY, data_dir=Path(tempfile.mkdtemp()))
-    engine = make_engine(settings)
+    config = Settings(
+        database_url=url, secret_key=SECRET_KEY, data_dir=Path(tempfile.mkdtemp()), **settings
+    )
+    engine = make_engine(config)
     async with engine.begin() as c:
         await c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await c.execute(text("CREATE SCHEMA public"))
-    await asyncio.to_thread(upgrade, settings)
+    await asyncio.to_thread(upgrade, config)
+    return config, engine
+
+
+async def prepare(url: str, tokens: int, users: int) -> tuple[str, str, list[str]]:
+    """A fresh schema with one published scnet listing and `tokens` live jump tokens."""
+    settings, engine = await fresh_database(url)
     box = SecretBox(settings.master_key())
     now = utcnow()
     app_id, secret = "spbench0000000001", new_token()

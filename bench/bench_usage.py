@@ -31,10 +31,10 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from bench.bench_oauth import listing_row
-from bench.bench_redeem import SECRET_KEY, cpu_seconds
+from bench.bench_redeem import SECRET_KEY, cpu_seconds, fresh_database
 from saasport.accounts.models import User
 from saasport.billing.models import LedgerAccount
 from saasport.catalog.models import Listing, Plan, PlanPrice
@@ -43,8 +43,6 @@ from saasport.commerce.rating import rate_usage
 from saasport.commerce.tasks import Rules
 from saasport.config import Settings
 from saasport.core.crypto import SecretBox, new_token
-from saasport.db.migrate import upgrade
-from saasport.db.session import make_engine
 from saasport.dialects import builtin
 from saasport.platform import Platform
 
@@ -59,23 +57,7 @@ SUBSCRIPTIONS = 1000
 async def prepare(url: str) -> dict[str, Any]:
     """A fresh schema: a usage listing, 1,000 users each with a funded wallet and a
     subscription to it."""
-    admin_url = url.replace("+asyncpg", "").rsplit("/", 1)[0] + "/postgres"
-    conn = await asyncpg.connect(admin_url)
-    name = url.rsplit("/", 1)[1]
-    if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    settings = Settings(
-        database_url=url,
-        secret_key=SECRET_KEY,
-        data_dir=Path(tempfile.mkdtemp()),
-        scheduler_interval_seconds=0,
-    )
-    engine = make_engine(settings)
-    async with engine.begin() as c:
-        await c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await c.execute(text("CREATE SCHEMA public"))
-    await asyncio.to_thread(upgrade, settings)
+    settings, engine = await fresh_database(url, scheduler_interval_seconds=0)
     box = SecretBox(settings.master_key())
     now = datetime.now(UTC) - timedelta(days=1)
     owner = uuid.uuid4()

@@ -156,16 +156,15 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
 async def _scheduler(platform: Platform, every: int) -> None:
     """The in-process scheduler: usage rated, then due subscriptions, every `every` seconds
     (any number of processes may run it; a subscription is handled by one at a time)."""
-    from saasport.commerce.rating import rate_usage
-    from saasport.commerce.tasks import Rules, run_due
+    from saasport.commerce.scheduler import tick
+    from saasport.commerce.tasks import Rules
 
     log = structlog.get_logger("saasport.scheduler")
     rules = Rules.of(platform.settings)
     while True:
         await asyncio.sleep(every)
         try:
-            rated = await rate_usage(platform.sessionmaker, now=platform.clock(), rules=rules)
-            report = await run_due(platform.sessionmaker, now=platform.clock(), rules=rules)
+            rated, report = await tick(platform.sessionmaker, now=platform.clock(), rules=rules)
         except Exception:  # a bad run must not stop the next one
             log.exception("scheduler_failed")
             continue

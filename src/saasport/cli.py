@@ -133,17 +133,14 @@ def billing_tick() -> None:
 
 
 async def _tick(settings: Settings) -> Any:
-    from saasport.commerce.rating import rate_usage
-    from saasport.commerce.tasks import Rules, run_due
+    from saasport.commerce.scheduler import tick
+    from saasport.commerce.tasks import Rules
     from saasport.dialects import builtin
     from saasport.platform import Platform
 
     platform = Platform.build(settings, dialects=builtin())
-    rules = Rules.of(settings)
     try:
-        rated = await rate_usage(platform.sessionmaker, now=platform.clock(), rules=rules)
-        report = await run_due(platform.sessionmaker, now=platform.clock(), rules=rules)
-        return rated, report
+        return await tick(platform.sessionmaker, now=platform.clock(), rules=Rules.of(settings))
     finally:
         await platform.close()
 

@@ -13,9 +13,8 @@ from sqlalchemy import func, or_, select
 from saasport.accounts.models import User
 from saasport.billing import wallets
 from saasport.billing.ledger import IdempotencyConflict, InsufficientFunds
-from saasport.core.errors import Forbidden, ValidationFailed
+from saasport.core.errors import ValidationFailed
 from saasport.core.inputs import Amount, Line
-from saasport.core.messages import N_
 from saasport.core.money import Money
 from saasport.deps import DbSession, PageUser, PlatformDep
 from saasport.web.forms import Form, PagesDep, parse_form, redirect
@@ -32,11 +31,6 @@ class AdjustForm(BaseModel):
     idempotency_key: Annotated[str, Field(min_length=8, max_length=80, pattern=r"^[a-z0-9-]+$")]
 
 
-def _operator(user: User) -> None:
-    if not user.is_operator:
-        raise Forbidden(N_("Only operators move money by hand."))
-
-
 @router.get("/operator/wallets", response_class=HTMLResponse)
 async def wallets_page(
     request: Request,
@@ -46,7 +40,7 @@ async def wallets_page(
     user: PageUser,
     q: Annotated[Line, Query(max_length=100)] = "",
 ) -> Response:
-    _operator(user)
+    wallets.require_operator(user)
     found = None
     lines: list[wallets.Line] = []
     wallet = None
@@ -77,7 +71,7 @@ async def wallets_page(
 
 @router.post("/operator/wallets/adjust")
 async def adjust(form: Form, db: DbSession, platform: PlatformDep, user: PageUser) -> Response:
-    _operator(user)
+    wallets.require_operator(user)
     body = parse_form(form, AdjustForm)
     target = await db.get(User, body.user_id)
     back = f"/operator/wallets?q={target.username}" if target else "/operator/wallets"

@@ -69,7 +69,7 @@ async def wallet_of(
     )
 
 
-def _operator(user: User) -> None:
+def require_operator(user: User) -> None:
     if not user.is_operator:
         raise Forbidden(N_("Only operators move money by hand."))
 
@@ -93,7 +93,7 @@ async def adjust(
     now: datetime,
 ) -> LedgerTransaction:
     """An operator credits or debits a wallet, with a reason (e.g. an offline transfer)."""
-    _operator(operator)
+    require_operator(operator)
     _positive(amount, amount.currency)
     if not reason.strip():
         raise ValidationFailed({"reason": N_("Say why.")})
@@ -131,7 +131,7 @@ async def record_payment(
     if provider == ManualTransfer.name:
         if recorded_by is None:
             raise Forbidden(N_("Only operators move money by hand."))
-        _operator(recorded_by)
+        require_operator(recorded_by)
     _positive(amount, amount.currency)
     if amount.micros % FEN:
         raise ValidationFailed({"amount": N_("Payments are in whole fen (0.01).")})

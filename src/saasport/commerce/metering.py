@@ -45,23 +45,13 @@ class _Checked:
     begin_at: datetime
     end_at: datetime
 
-    def same_fields(self, other: _Checked) -> bool:
-        return (
-            other.subscription_id,
-            other.dimension,
-            other.quantity_e4,
-            other.begin_at,
-            other.end_at,
-        ) == (self.subscription_id, self.dimension, self.quantity_e4, self.begin_at, self.end_at)
+    def fields(self) -> tuple[Any, ...]:
+        """What a resend under the same key must repeat to be a duplicate."""
+        return (self.subscription_id, self.dimension, self.quantity_e4, self.begin_at, self.end_at)
 
-    def same_as(self, row: UsageRecord) -> bool:
-        return (
-            row.subscription_id == self.subscription_id
-            and row.dimension == self.dimension
-            and row.quantity_e4 == self.quantity_e4
-            and row.begin_at == self.begin_at
-            and row.end_at == self.end_at
-        )
+
+def _fields_of(row: UsageRecord) -> tuple[Any, ...]:
+    return (row.subscription_id, row.dimension, row.quantity_e4, row.begin_at, row.end_at)
 
 
 def _check(raw: Any, *, now: datetime, late: timedelta) -> _Checked | Result:
@@ -132,7 +122,7 @@ async def ingest(
         if item.dimension not in life[2]:
             results[i] = Result(item.sn, "invalid", "dimension: not one of the plan's")
         elif item.sn in first_of:  # the same key twice in one batch
-            same = first_of[item.sn].same_fields(item)
+            same = first_of[item.sn].fields() == item.fields()
             results[i] = Result(item.sn, "duplicate" if same else "conflict")
         else:
             first_of[item.sn] = item
@@ -156,30 +146,25 @@ async def ingest(
         # One statement compiled once, sent as multi-row batches (executemany with RETURNING).
         returned = await db.execute(_insert_statement(db), rows)
         stored = set(returned.scalars())
-    earlier = {
-        row.metering_sn: row
-        for row in (
-            await db.scalars(
-                select(UsageRecord).where(
-                    tuple_(UsageRecord.listing_id, UsageRecord.metering_sn).in_(
-                        [(listing_id, c.sn) for c in fresh if c.sn not in stored]
-                    )
-                )
+    # Keys already stored before this batch: the same record again, or another under its key.
+    known = [(listing_id, c.sn) for c in fresh if c.sn not in stored]
+    earlier: dict[str, UsageRecord] = {}
+    if known:
+        found = await db.scalars(
+            select(UsageRecord).where(
+                tuple_(UsageRecord.listing_id, UsageRecord.metering_sn).in_(known)
             )
-            if any(c.sn not in stored for c in fresh)
-            else []
         )
-    }
+        earlier = {row.metering_sn: row for row in found}
     answers: list[Result] = []
-    for item in results:
+    for item in results:  # what is still a record here is the first of its key in the batch
         if isinstance(item, Result):
             answers.append(item)
-        elif item.sn in stored and first_of.get(item.sn) is item:
+        elif item.sn in stored:
             answers.append(Result(item.sn, "accepted"))
-            stored.discard(item.sn)  # a later twin is answered above, not here
         else:
             row = earlier.get(item.sn)
-            same = row is not None and item.same_as(row)
+            same = row is not None and item.fields() == _fields_of(row)
             answers.append(Result(item.sn, "duplicate" if same else "conflict"))
     return answers
 
