@@ -102,7 +102,8 @@ def admin_create(
 
 @billing_app.command("verify")
 def billing_verify() -> None:
-    """Check every invariant of the ledger; exit 1 on a breach."""
+    """Check every invariant of the ledger, and that every charge is traceable to its order
+    (and usage charges to their records); exit 1 on a breach."""
     from saasport.db.migrate import upgrade
 
     settings = _settings()
@@ -147,12 +148,15 @@ async def _tick(settings: Settings) -> Any:
 
 async def _verify_ledger(settings: Settings) -> Any:
     from saasport.billing.verify import verify
+    from saasport.commerce.audit import untraced
     from saasport.db.session import make_engine, make_sessionmaker
 
     engine = make_engine(settings)
     try:
         async with make_sessionmaker(engine)() as db:
-            return await verify(db)
+            report = await verify(db)
+            report.breaches.extend(await untraced(db))
+            return report
     finally:
         await engine.dispose()
 

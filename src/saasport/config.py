@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     usage_late_days: int = Field(
         default=21, ge=1, le=90, description="Usage records may arrive this long after they began."
     )
+    pdf_font: str = Field(
+        default="",
+        description="A TrueType/OpenType font with Chinese glyphs for PDF bills (.ttf, .otf, "
+        ".ttc); empty: the first of the usual system fonts (fonts-noto-cjk, wqy) found.",
+    )
     commission_bp: int = Field(
         default=2000, ge=0, le=10000, description="The platform's share of a sale (basis points)."
     )

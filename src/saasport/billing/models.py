@@ -38,6 +38,7 @@ class AccountKind(enum.StrEnum):
     PLATFORM_REVENUE = "platform_revenue"  # the platform's commission
     PAYMENTS = "payments"  # money arriving from payment providers and bank transfers
     ADJUSTMENTS = "adjustments"  # operator credits and debits without a payment
+    PAYOUTS = "payouts"  # merchants' earnings transferred out of the platform
 
 
 WALLET_KINDS = (AccountKind.USER_WALLET, AccountKind.ORG_WALLET)
@@ -52,6 +53,7 @@ class TransactionKind(enum.StrEnum):
     RENEWAL = "renewal"  # a subscription's next period, split the same way
     USAGE = "usage"  # usage rated into a charge: the month's difference
     REFUND = "refund"  # the unused part of a period back to the wallet, from both shares
+    PAYOUT = "payout"  # a merchant's earnings transferred to it (settled)
 
 
 class LedgerAccount(UUIDPrimaryKey, Base):

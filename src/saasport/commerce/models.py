@@ -73,19 +73,25 @@ class Subscription(UUIDPrimaryKey, Base):
 
 
 class Order(UUIDPrimaryKey, Base):
-    """One charge of a subscription (a purchase, a renewal, an upgrade, a refund), tied to
-    its ledger transaction: every charge is traceable to the order it paid."""
+    """One charge of a subscription (a purchase, a renewal, a usage charge, a refund), tied
+    to its ledger transaction: every charge is traceable to the order it paid, and bills
+    and settlements are read from orders."""
 
     __tablename__ = "orders"
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "purchase", "renewal", "refund", …
+    kind: Mapped[str] = mapped_column(String(16))  # "purchase", "renewal", "usage", "refund"
     amount: Mapped[int] = mapped_column(BigInteger)  # micro-units paid (negative: refunded)
     period: Mapped[int] = mapped_column(Integer)  # which period of the subscription it paid
+    # A usage charge: the dimension, the month it rated ("2026-12") and the quantity it
+    # added (ten-thousandths of a unit), so a bill names what was charged.
+    dimension: Mapped[str | None] = mapped_column(String(32))
+    usage_month: Mapped[str | None] = mapped_column(String(7))
+    quantity_e4: Mapped[int | None] = mapped_column(BigInteger)
     transaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class UsageRecord(UUIDPrimaryKey, Base):

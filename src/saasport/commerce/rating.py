@@ -29,6 +29,7 @@ from saasport.billing.rating import charge_for
 from saasport.catalog.models import Listing, PlanPrice
 from saasport.commerce.flows import commission_of
 from saasport.commerce.models import (
+    Order,
     Subscription,
     SubscriptionState,
     UsageCharge,
@@ -115,18 +116,22 @@ async def _rate_one(
             UsageCharge.month == month,
         )
     )
+    if charge is not None and charge.quantity_e4 == total_e4:
+        return 0  # rated meanwhile (another run): nothing new
     before = charge.amount if charge else 0
     quantity = Decimal(total_e4) / 10_000
     amount = charge_for(quantity, tiers["tiers"], tiers["mode"]) * subscription.quantity
     delta = amount - before
+    key = f"usage:{subscription_id}:{dimension}:{month}:{total_e4}"
+    transaction = None
     if delta > 0:
         listing = await db.get_one(Listing, subscription.listing_id)
         try:
-            await wallets.charge_sale(
+            transaction = await wallets.charge_sale(
                 db,
                 wallets.Sale(wallet, listing.owner_id, delta, commission_of(listing, rules.terms)),
                 kind=TransactionKind.USAGE,
-                idempotency_key=f"usage:{subscription_id}:{dimension}:{month}:{total_e4}",
+                idempotency_key=key,
                 memo=f"{listing.name} · {tiers['name']} · {month} · {quantity} {tiers['unit']}",
                 reference=f"subscription:{subscription_id}",
                 now=now,
@@ -138,6 +143,21 @@ async def _rate_one(
                 subscription.updated_at = now
                 await db.commit()  # the suspension stands; the charge waits
             return None
+    # Every change of the month's total is an order, a free one too: a bill names it all.
+    db.add(
+        Order(
+            subscription_id=subscription_id,
+            kind="usage",
+            amount=max(delta, 0),
+            period=subscription.periods,
+            dimension=dimension,
+            usage_month=month,
+            quantity_e4=total_e4 - (charge.quantity_e4 if charge else 0),
+            transaction_id=transaction.id if transaction else None,
+            idempotency_key=key,
+            created_at=now,
+        )
+    )
     if charge is None:
         db.add(
             UsageCharge(

@@ -62,3 +62,10 @@ class ValidationFailed(DomainError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class ServiceUnavailable(DomainError):
+    """Something the platform needs is missing on this machine (it says what)."""
+
+    code = "unavailable"
+    status = 503
