@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
 from saasport.core.errors import ServiceUnavailable
 from saasport.core.messages import N_
@@ -120,7 +121,13 @@ class Document:
             aligns = tuple(
                 "RIGHT" if i in part.numeric else "LEFT" for i in range(len(part.headers))
             )
-            with pdf.table(text_align=aligns, first_row_as_headings=True, line_height=5) as t:
+            headings = FontFace(emphasis="", fill_color=(235, 235, 235))
+            with pdf.table(
+                text_align=aligns,
+                first_row_as_headings=True,
+                headings_style=headings,
+                line_height=5,
+            ) as t:
                 for cells in [part.headers, *part.rows]:
                     row = t.row()
                     for cell in cells:
