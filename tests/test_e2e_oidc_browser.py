@@ -7,6 +7,7 @@ back-channel logout ends the app's session.
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
@@ -99,8 +100,14 @@ def test_oidc_sign_in_and_back_channel_logout(
     # Signing out on the platform ends the app's session (back-channel logout).
     buyer.goto(f"{base}/")
     buyer.click("[data-testid=logout]")
-    buyer.goto(f"{merchant_base}/")
-    expect(buyer.locator("body")).to_contain_text("opened from the marketplace")
+    # The logout token is sent after the platform's answer: the app learns of it a moment later.
+    deadline = time.monotonic() + 15
+    while True:
+        buyer.goto(f"{merchant_base}/")
+        if "opened from the marketplace" in buyer.locator("body").inner_text():
+            break
+        assert time.monotonic() < deadline, "the app never learnt of the platform's logout"
+        buyer.wait_for_timeout(250)
     expect(buyer.locator("[data-testid=signed-in]")).to_have_count(0)
     buyer.screenshot(path=str(shots / "app-after-platform-logout.png"), full_page=True)
 
