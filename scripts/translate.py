@@ -32,6 +32,11 @@ def main(argv: list[str]) -> int:
             message.flags.discard("fuzzy")
             message.previous_id = []
             done += 1
+        elif isinstance(message.id, tuple) and message.id[0] in table:  # Chinese: one form
+            message.string = (table[message.id[0]],)
+            message.flags.discard("fuzzy")
+            message.previous_id = []
+            done += 1
     with path.open("wb") as f:
         write_po(f, catalog, width=100, include_lineno=False)
     print(f"{done} translations written to {path.relative_to(ROOT)}")

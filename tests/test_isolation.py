@@ -195,6 +195,7 @@ class World:
     org_entitlement: str
     subscription_id: str  # the holder's subscription of the published listing's trial plan
     victim: str  # an account of nobody else's business, which only an operator may stop
+    month: str  # this month, as bills name it
     browsers: dict[str, Browser] = field(default_factory=dict)
 
     def api(self, who: str) -> Api:
@@ -334,6 +335,19 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
     )
     assert r.status_code == 201, r.text
     subscription_id = r.json()["id"]
+    # Staff buys the monthly plan for themselves: the owner has earnings an operator pays out.
+    r = await operator.client.post(
+        "/api/v1/operator/wallets/adjustments",
+        json={"user_id": staff.user["id"], "direction": "credit", "amount": "10", "reason": "t"},
+        headers=operator.headers | {"Idempotency-Key": f"world-{staff.user['id']}"},
+    )
+    assert r.status_code == 201, r.text
+    r = await staff.client.post(
+        f"/api/v1/catalog/{published['id']}/orders",
+        json={"plan": "monthly"},
+        headers=staff.headers | {"Idempotency-Key": "world"},
+    )
+    assert r.status_code == 201, r.text
     async with platform.sessionmaker() as db:  # what an OpenID Connect consent leaves behind
         db.add(
             OAuthConsent(
@@ -369,6 +383,7 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
         org_entitlement=org_entitlement,
         subscription_id=subscription_id,
         victim=(await signup(client)).user["id"],
+        month=platform.clock().strftime("%Y-%m"),
     )
     yield w
     for b in w.browsers.values():
@@ -1013,6 +1028,107 @@ CASES: list[Case] = [
         ("operator", 303),
     ),
     A(
+        "read the billing overview without being an operator (page)",
+        "GET",
+        "/operator/billing",
+        lambda w, who: Req("/operator/billing"),
+        NON_OPERATORS,
+        ("operator", 200),
+    ),
+    A(
+        "record a payout to oneself without being an operator (page)",
+        "POST",
+        "/operator/payouts",
+        lambda w, who: Req(
+            "/operator/payouts",
+            data={
+                "merchant_id": w.uid("owner"),
+                "amount": "0.01",
+                "reference": "bank 1",
+                "idempotency_key": f"iso-payout-{who}",
+            },
+        ),
+        NON_OPERATORS,
+        ("operator", 303),
+    ),
+    A(
+        "record a payout without being an operator",
+        "POST",
+        "/api/v1/operator/payouts",
+        lambda w, who: Req(
+            "/api/v1/operator/payouts",
+            json={"merchant_id": w.uid("owner"), "amount": "0.01", "reference": "bank 1"},
+            headers={"Idempotency-Key": f"iso-payout-{who}"},
+        ),
+        NON_OPERATORS,
+        ("operator", 201),
+    ),
+    # Bills and settlements: an enterprise's bill is its admins' ------------------------------
+    A(
+        "read the bill of an org one does not administer",
+        "GET",
+        "/api/v1/me/bills/{month}",
+        lambda w, who: Req(f"/api/v1/me/bills/{w.month}?org_id={w.org_id}"),
+        STRANGERS | {"staff": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "read the usage of an org one does not administer",
+        "GET",
+        "/api/v1/me/usage/{month}",
+        lambda w, who: Req(f"/api/v1/me/usage/{w.month}?org_id={w.org_id}"),
+        STRANGERS | {"staff": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "read the bill of an org one does not administer (page)",
+        "GET",
+        "/console/bills",
+        lambda w, who: Req(f"/console/bills?org={w.org_id}"),
+        STRANGERS | {"staff": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "download the bill of an org one does not administer (CSV)",
+        "GET",
+        "/console/bills/{month}.csv",
+        lambda w, who: Req(f"/console/bills/{w.month}.csv?org={w.org_id}"),
+        STRANGERS | {"staff": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "download the bill of an org one does not administer (PDF)",
+        "GET",
+        "/console/bills/{month}.pdf",
+        lambda w, who: Req(f"/console/bills/{w.month}.pdf?org={w.org_id}"),
+        STRANGERS | {"staff": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "read a settlement without being a merchant",
+        "GET",
+        "/api/v1/merchant/settlements/{month}",
+        lambda w, who: Req(f"/api/v1/merchant/settlements/{w.month}"),
+        {"plain": FORBIDDEN, "staff": FORBIDDEN, "holder": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "read usage received without being a merchant",
+        "GET",
+        "/api/v1/merchant/usage/{month}",
+        lambda w, who: Req(f"/api/v1/merchant/usage/{w.month}"),
+        {"plain": FORBIDDEN, "staff": FORBIDDEN, "holder": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "read a settlement without being a merchant (page)",
+        "GET",
+        "/merchant/settlement",
+        lambda w, who: Req("/merchant/settlement"),
+        {"plain": FORBIDDEN, "staff": FORBIDDEN, "holder": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
         "open a review without being an operator",
         "GET",
         "/operator/review/{listing_id}",
@@ -1136,6 +1252,10 @@ ROLE_ROUTES = {
     ("GET", "/operator/review"),
     ("GET", "/operator/wallets"),
     ("POST", "/operator/wallets/adjust"),
+    ("GET", "/operator/billing"),
+    ("POST", "/operator/payouts"),
+    ("POST", "/api/v1/operator/payouts"),
+    ("GET", "/merchant/settlement"),
 }
 
 

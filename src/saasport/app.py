@@ -23,6 +23,7 @@ from saasport.catalog import api as catalog_api
 from saasport.catalog import credentials_pages, review_pages
 from saasport.catalog import pages as catalog_pages
 from saasport.commerce import api as commerce_api
+from saasport.commerce import bill_pages
 from saasport.commerce import pages as commerce_pages
 from saasport.config import Settings
 from saasport.core.crypto import constant_time_equal
@@ -44,6 +45,7 @@ API_ROUTERS = (
     accounts_api.router,
     catalog_api.router,
     commerce_api.router,
+    commerce_api.bills_router,
     billing_api.router,
 )
 PAGE_ROUTERS = (
@@ -52,6 +54,7 @@ PAGE_ROUTERS = (
     credentials_pages.router,
     review_pages.router,
     commerce_pages.router,
+    bill_pages.router,
     billing_pages.router,
     sso_pages.router,
 )

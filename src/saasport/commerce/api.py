@@ -1,17 +1,29 @@
-"""Native API v1: free trials and the caller's applications."""
+"""Native API v1: free trials, orders and subscriptions, bills, settlements and payouts."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Path, Query
 
 from saasport.catalog.schemas import CatalogItem
-from saasport.commerce import flows, service
-from saasport.commerce.schemas import EntitlementOut, OrderIn, SubscriptionOut, TrialIn
+from saasport.catalog.service import require_merchant
+from saasport.commerce import bills, flows, reports, service
+from saasport.commerce.schemas import (
+    BillOut,
+    EntitlementOut,
+    OrderIn,
+    PayoutIn,
+    PayoutOut,
+    SettlementOut,
+    SubscriptionOut,
+    TrialIn,
+    UsageOut,
+)
 from saasport.core.errors import ValidationFailed
 from saasport.core.messages import N_
+from saasport.core.money import Money
 from saasport.deps import ApiUser, DbSession, PlatformDep
 from saasport.web.errors import errors
 from saasport.web.routing import UnitOfWorkRoute
@@ -116,3 +128,134 @@ async def cancel_subscription(
         now=platform.clock(),
     )
     return SubscriptionOut.of(subscription)
+
+
+bills_router = APIRouter(prefix="/api/v1", tags=["bills"], route_class=UnitOfWorkRoute)
+MonthPath = Annotated[str, Path(description="YYYY-MM (UTC).", examples=["2026-11"], max_length=7)]
+
+
+@bills_router.get(
+    "/me/bills/{month}",
+    operation_id="getMyBill",
+    response_model=BillOut,
+    responses=errors(403, 404, 422),
+)
+async def my_bill(
+    month: MonthPath,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+    org_id: Annotated[
+        uuid.UUID | None, Query(description="An enterprise's bill (its admins only).")
+    ] = None,
+) -> BillOut:
+    """The month's bill of the caller's wallet (or an enterprise's): opening and closing
+    balance, one line per listing, plan and kind (usage per dimension), payments. Until the
+    late window for usage has passed, `final` is false: usage may still arrive."""
+    now = platform.clock()
+    bills.month_bounds(month)
+    wallet = await bills.bill_wallet(
+        db, user=user, org_id=org_id, currency=platform.settings.currency, now=now
+    )
+    bill = await bills.bill_of(
+        db, wallet, month=month, now=now, late_days=platform.settings.usage_late_days
+    )
+    return BillOut.of(bill, now=now)
+
+
+@bills_router.get(
+    "/me/usage/{month}",
+    operation_id="getMyUsage",
+    response_model=list[UsageOut],
+    responses=errors(403, 404, 422),
+)
+async def my_usage(
+    month: MonthPath,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+    org_id: Annotated[uuid.UUID | None, Query(description="An enterprise's (admins).")] = None,
+) -> list[UsageOut]:
+    """Usage reported for the caller's (or an enterprise's) subscriptions in the month, per
+    subscription and dimension, with what has been charged for it so far."""
+    wallet = await bills.bill_wallet(
+        db, user=user, org_id=org_id, currency=platform.settings.currency, now=platform.clock()
+    )
+    usage = await reports.usage_of(db, month=month, holder=wallet.holder)
+    return [UsageOut.of(u, currency=wallet.currency) for u in usage]
+
+
+@bills_router.get(
+    "/merchant/settlements/{month}",
+    operation_id="getSettlement",
+    response_model=SettlementOut,
+    responses=errors(403, 422),
+)
+async def settlement(
+    month: MonthPath, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> SettlementOut:
+    """Merchants: what your listings sold in the month, the platform's commission, your
+    share, and the payouts the operator recorded."""
+    require_merchant(user)
+    statement = await bills.settlement_of(
+        db, merchant_id=user.id, month=month, currency=platform.settings.currency
+    )
+    return SettlementOut.of(statement)
+
+
+@bills_router.get(
+    "/merchant/usage/{month}",
+    operation_id="getUsageReceived",
+    response_model=list[UsageOut],
+    responses=errors(403, 422),
+)
+async def usage_received(
+    month: MonthPath, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> list[UsageOut]:
+    """Merchants: the usage your listings reported in the month, per subscription and
+    dimension, and what the buyers have been charged for it so far."""
+    require_merchant(user)
+    usage = await reports.usage_of(db, month=month, merchant_id=user.id)
+    return [UsageOut.of(u, currency=platform.settings.currency) for u in usage]
+
+
+@bills_router.post(
+    "/operator/payouts",
+    operation_id="recordPayout",
+    response_model=PayoutOut,
+    status_code=201,
+    responses=errors(403, 409, 422),
+)
+async def record_payout(
+    body: PayoutIn,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> PayoutOut:
+    """Operators: record a transfer of a merchant's earnings (made outside, e.g. by bank),
+    in whole fen and never more than owed. The same Idempotency-Key books it once."""
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValidationFailed({"Idempotency-Key": N_("This call needs an Idempotency-Key.")})
+    currency = platform.settings.currency
+    amount = Money.parse(body.amount, currency)
+    tx = await bills.pay_out(
+        db,
+        operator=user,
+        merchant_id=body.merchant_id,
+        amount=amount.micros,
+        currency=currency,
+        reference=body.reference,
+        idempotency_key=idempotency_key.strip(),
+        now=platform.clock(),
+    )
+    account = await bills.merchant_account(db, body.merchant_id, currency)
+    assert account is not None  # pay_out refuses a merchant without one
+    await db.refresh(account)
+    return PayoutOut(
+        transaction_id=tx.id,
+        merchant_id=body.merchant_id,
+        amount=amount.exact(),  # a replay under the same key has the same amount
+        owed=Money(account.balance, currency).exact(),
+        created_at=tx.created_at,
+    )

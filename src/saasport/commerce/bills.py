@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -23,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import Organization, User
+from saasport.accounts.orgs import require_org_admin
 from saasport.billing import ledger
 from saasport.billing.models import (
     AccountKind,
@@ -36,13 +39,18 @@ from saasport.catalog.models import Listing, Plan, PlanPrice
 from saasport.commerce.models import Order, Subscription, SubscriptionState
 from saasport.core.errors import ValidationFailed
 from saasport.core.messages import N_
+from saasport.core.money import Money
+from saasport.core.pdf import Document, Font
 from saasport.core.periods import add_months
 
 ORDER_KINDS = ("purchase", "renewal", "usage", "refund")
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """[first instant, first instant of the next month) of "YYYY-MM", UTC."""
+    if not MONTH.fullmatch(month):
+        raise ValidationFailed({"month": N_("A month is written YYYY-MM.")})
     try:
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     except ValueError:
@@ -138,6 +146,16 @@ async def holder_name(db: AsyncSession, wallet: LedgerAccount) -> str:
         return f"{user.display_name} ({user.username})"
     assert wallet.org_id is not None
     return (await db.get_one(Organization, wallet.org_id)).name
+
+
+async def bill_wallet(
+    db: AsyncSession, *, user: User, org_id: uuid.UUID | None, currency: str, now: datetime
+) -> LedgerAccount:
+    """The wallet whose bills `user` may read: their own, or an enterprise's they administer."""
+    if org_id is None:
+        return await ledger.wallet(db, currency=currency, now=now, user_id=user.id)
+    await require_org_admin(db, user=user, org_id=org_id)
+    return await ledger.wallet(db, currency=currency, now=now, org_id=org_id)
 
 
 async def bill_of(
@@ -250,6 +268,77 @@ def _cell(value: str) -> str:
 def _number(value: str) -> bool:
     digits = value.removeprefix("-")
     return digits.replace(".", "", 1).isdigit()
+
+
+KIND_LABELS = {
+    "purchase": N_("Purchase"),
+    "renewal": N_("Renewal"),
+    "usage": N_("Usage"),
+    "refund": N_("Refund"),
+    "top_up": N_("Top-up"),
+    "credit": N_("Credit"),
+    "debit": N_("Debit"),
+    "reversal": N_("Reversal"),
+    "payout": N_("Payout"),
+}
+
+
+def bill_pdf(bill: Bill, *, tr: Callable[[str], str], font: Font, now: datetime) -> bytes:
+    """The bill as a PDF in the reader's language (`tr` translates), exact amounts."""
+
+    def money(micros: int) -> str:
+        return Money(micros, bill.currency).precise()
+
+    status = (
+        tr(N_("Final"))
+        if bill.final(now)
+        else tr(N_("Provisional: late usage may still arrive until %(date)s"))
+        % {"date": bill.final_after.strftime("%Y-%m-%d") if bill.final_after else ""}
+    )
+    doc = Document(
+        title=f"{tr(N_('Bill'))} {bill.month}",
+        facts=[
+            (tr(N_("Holder")), bill.holder),
+            (tr(N_("Status")), status),
+            (tr(N_("Opening balance")), money(bill.opening)),
+            (tr(N_("Charges")), money(-bill.charged)),
+            (tr(N_("Refunds")), money(bill.refunded)),
+            (tr(N_("Payments and adjustments")), money(bill.paid_in)),
+            (tr(N_("Closing balance")), money(bill.closing)),
+        ],
+    )
+    doc.table(
+        [tr(N_("Application")), tr(N_("Plan")), tr(N_("What")), tr(N_("Quantity")),
+         tr(N_("Seats")), tr(N_("Amount"))],
+        [
+            [
+                line.listing,
+                line.plan,
+                tr(KIND_LABELS.get(line.kind, line.kind))
+                + (f" · {line.dimension}" if line.dimension else ""),
+                f"{line.quantity.normalize():f} {line.unit}".strip() if line.kind == "usage"
+                else str(line.count),
+                str(line.seats),
+                money(-line.amount),
+            ]
+            for line in bill.lines
+        ] or [[tr(N_("No charges this month.")), "", "", "", "", ""]],
+        numeric={3, 4, 5},
+        heading=tr(N_("Charges")),
+    )  # fmt: skip
+    if bill.movements:
+        doc.table(
+            [tr(N_("When")), tr(N_("What")), tr(N_("Amount"))],
+            [
+                [m.at.strftime("%Y-%m-%d %H:%M UTC"), m.memo or tr(KIND_LABELS.get(m.kind, m.kind)),
+                 money(m.amount)]
+                for m in bill.movements
+            ],
+            numeric={2},
+            heading=tr(N_("Payments and adjustments")),
+        )  # fmt: skip
+    doc.note(tr(N_("Amounts are exact to the micro-unit; a charge is negative.")))
+    return doc.render(font)
 
 
 # ---- merchants -----------------------------------------------------------------------

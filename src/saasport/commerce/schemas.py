@@ -11,7 +11,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from saasport.catalog.plan_schemas import Code
 from saasport.catalog.schemas import CatalogItem
+from saasport.commerce.bills import Bill, Settlement
 from saasport.commerce.models import Subscription
+from saasport.commerce.reports import UsageLine
+from saasport.core.inputs import Amount, Line
+from saasport.core.money import Money
 
 
 def _blank_is_none(value: object) -> object:
@@ -71,3 +75,181 @@ class OrderForm(BaseModel):
     quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
     org_id: Annotated[uuid.UUID | None, BeforeValidator(_blank_is_none)] = None
     idempotency_key: Annotated[str, Field(min_length=8, max_length=80, pattern=r"^[a-z0-9-]+$")]
+
+
+# ---- bills, settlements, payouts: amounts as exact decimal strings (six decimals) ----
+
+
+def _exact(micros: int, currency: str) -> str:
+    return Money(micros, currency).exact()
+
+
+class BillLineOut(BaseModel):
+    listing: str
+    plan: str
+    kind: Literal["purchase", "renewal", "usage", "refund"]
+    dimension: str = Field(description="The usage dimension's name (usage lines).")
+    unit: str
+    orders: int
+    seats: int
+    quantity: str | None = Field(description="Usage charged this month (usage lines).")
+    amount: str = Field(description="Charged (refunds: negative), exact.")
+
+
+class MovementOut(BaseModel):
+    at: datetime
+    kind: str
+    memo: str
+    amount: str = Field(description="Into the wallet (positive) or out of it, exact.")
+
+
+class BillOut(BaseModel):
+    month: str
+    holder: str
+    currency: str
+    final: bool = Field(description="False until the late window for usage has passed.")
+    final_after: datetime | None
+    opening: str
+    charged: str
+    refunded: str
+    paid_in: str
+    closing: str
+    lines: list[BillLineOut]
+    movements: list[MovementOut]
+
+    @classmethod
+    def of(cls, bill: Bill, *, now: datetime) -> BillOut:
+        cur = bill.currency
+        return cls(
+            month=bill.month,
+            holder=bill.holder,
+            currency=cur,
+            final=bill.final(now),
+            final_after=bill.final_after,
+            opening=_exact(bill.opening, cur),
+            charged=_exact(bill.charged, cur),
+            refunded=_exact(bill.refunded, cur),
+            paid_in=_exact(bill.paid_in, cur),
+            closing=_exact(bill.closing, cur),
+            lines=[
+                BillLineOut(
+                    listing=line.listing,
+                    plan=line.plan,
+                    kind=line.kind,  # type: ignore[arg-type]
+                    dimension=line.dimension,
+                    unit=line.unit,
+                    orders=line.count,
+                    seats=line.seats,
+                    quantity=f"{line.quantity.normalize():f}" if line.kind == "usage" else None,
+                    amount=_exact(line.amount, cur),
+                )
+                for line in bill.lines
+            ],
+            movements=[
+                MovementOut(at=m.at, kind=m.kind, memo=m.memo, amount=_exact(m.amount, cur))
+                for m in bill.movements
+            ],
+        )
+
+
+class SettlementLineOut(BaseModel):
+    listing: str
+    plan: str
+    kind: str
+    dimension: str
+    orders: int
+    gross: str = Field(description="What buyers paid (refunds deducted), exact.")
+    commission: str = Field(description="The platform's share of it.")
+    net: str = Field(description="The merchant's share.")
+
+
+class SettlementOut(BaseModel):
+    month: str
+    currency: str
+    opening: str = Field(description="Owed to the merchant at the start of the month.")
+    gross: str
+    commission: str
+    net: str
+    paid_out: str
+    closing: str = Field(description="Owed at the end of the month (or now).")
+    lines: list[SettlementLineOut]
+    payouts: list[MovementOut]
+
+    @classmethod
+    def of(cls, s: Settlement) -> SettlementOut:
+        cur = s.currency
+        return cls(
+            month=s.month,
+            currency=cur,
+            opening=_exact(s.opening, cur),
+            gross=_exact(s.gross, cur),
+            commission=_exact(s.commission, cur),
+            net=_exact(s.net, cur),
+            paid_out=_exact(s.paid_out, cur),
+            closing=_exact(s.closing, cur),
+            lines=[
+                SettlementLineOut(
+                    listing=line.listing,
+                    plan=line.plan,
+                    kind=line.kind,
+                    dimension=line.dimension,
+                    orders=line.count,
+                    gross=_exact(line.gross, cur),
+                    commission=_exact(line.commission, cur),
+                    net=_exact(line.net, cur),
+                )
+                for line in s.lines
+            ],
+            payouts=[
+                MovementOut(at=p.at, kind=p.kind, memo=p.memo, amount=_exact(p.amount, cur))
+                for p in s.payouts
+            ],
+        )
+
+
+class PayoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    merchant_id: uuid.UUID
+    amount: Amount = Field(description="In whole fen (0.01), at most what is owed.")
+    reference: Annotated[Line, Field(min_length=1, max_length=200)] = Field(
+        description="Which transfer this is (a bank reference)."
+    )
+
+
+class PayoutOut(BaseModel):
+    transaction_id: uuid.UUID
+    merchant_id: uuid.UUID
+    amount: str
+    owed: str = Field(description="What the merchant is owed after this payout.")
+    created_at: datetime
+
+
+class UsageOut(BaseModel):
+    subscription_id: uuid.UUID
+    listing: str
+    plan: str
+    holder: str = Field(description="The buyer's user name or enterprise name.")
+    dimension: str = Field(description="The dimension's code, as the app reports it.")
+    name: str
+    unit: str
+    records: int
+    reported: str = Field(description="What the month's records add up to.")
+    rated: str = Field(description="How much of it has been charged (rating runs hourly).")
+    charged: str = Field(description="The amount charged for it so far, exact.")
+
+    @classmethod
+    def of(cls, u: UsageLine, *, currency: str) -> UsageOut:
+        return cls(
+            subscription_id=u.subscription_id,
+            listing=u.listing,
+            plan=u.plan,
+            holder=u.holder,
+            dimension=u.dimension,
+            name=u.name,
+            unit=u.unit,
+            records=u.records,
+            reported=f"{u.reported.normalize():f}",
+            rated=f"{u.rated.normalize():f}",
+            charged=_exact(u.charged, currency),
+        )

@@ -43,6 +43,7 @@ def make_environment() -> Environment:
     # Money in templates: micro-units in, as people read it out (in 分; unit prices exact).
     env.filters["money"] = lambda micros, currency: Money(int(micros), currency).display()
     env.filters["unit_price"] = lambda micros, currency: Money(int(micros), currency).precise()
+    env.filters["exact_money"] = env.filters["unit_price"]  # bills: every digit charged
     return env
 
 
