@@ -148,8 +148,10 @@ def token(base: str, username: str) -> dict[str, str]:
     return {"Authorization": "Bearer " + r.json()["token"]}
 
 
-def published_team_listing(live: Live) -> tuple[str, dict[str, Any]]:
-    """A merchant and its published listing selling TEAM; (merchant name, listing)."""
+def published_team_listing(
+    live: Live, plans: dict[str, dict[str, Any]] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A merchant and its published listing selling `plans` (TEAM); (merchant, listing)."""
     base = live.base
     name = unique("m")
     r = httpx.post(f"{base}/api/v1/auth/register", json={"username": name, "password": PASSWORD})
@@ -162,8 +164,9 @@ def published_team_listing(live: Live) -> tuple[str, dict[str, Any]]:
     lid = listing["id"]
     files = {"file": ("i.png", png((96, 96), (20, 120, 90)), "image/png")}
     assert httpx.put(f"{base}/api/v1/listings/{lid}/icon", files=files, headers=auth).is_success
-    r = httpx.put(f"{base}/api/v1/listings/{lid}/plans/team", json=TEAM, headers=auth)
-    assert r.status_code == 200, r.text
+    for code, plan in (plans or {"team": TEAM}).items():
+        r = httpx.put(f"{base}/api/v1/listings/{lid}/plans/{code}", json=plan, headers=auth)
+        assert r.status_code == 200, r.text
     operator = token(base, live.operator)
     for who, action in ((auth, "submit"), (operator, "approve"), (auth, "publish")):
         r = httpx.post(
@@ -309,3 +312,44 @@ def test_credit_buy_renew_report_usage_bill_pdf_and_settle(
     merchant.goto(f"{base}/merchant/settlement?month={month}")
     expect(merchant.locator("[data-testid=settlement-payouts]")).to_contain_text("银行转账")
     expect(merchant.locator("[data-testid=settlement-closing]")).to_have_text("¥0.00")
+
+
+def test_an_upgrade_shows_its_price_before_it_is_confirmed(
+    live: Live, browser: Browser, backend: str
+) -> None:
+    base = live.base
+    monthly = {"kind": "periodic", "period": "month", "auto_renew": True}
+    plans = {
+        "basic": monthly | {"name": "基础版 Basic", "price": "30.00", "position": 1},
+        "pro": monthly | {"name": "专业版 Pro", "price": "90.00", "position": 2},
+    }
+    _, listing = published_team_listing(live, plans)
+    buyer_name = unique("up")
+    buyer = new_page(browser)
+    register(buyer, base, buyer_name)
+    operator = token(base, live.operator)
+    users = httpx.get(f"{base}/api/v1/me", headers=token(base, buyer_name)).json()
+    r = httpx.post(
+        f"{base}/api/v1/operator/wallets/adjustments",
+        json={"user_id": users["id"], "direction": "credit", "amount": "110", "reason": "t"},
+        headers=operator | {"Idempotency-Key": f"up-{users['id']}"},
+    )
+    assert r.status_code == 201, r.text
+    buyer.goto(f"{base}/apps/{listing['id']}")
+    buyer.locator("[data-testid=buy-basic] button").click()
+    expect(buyer.locator("[data-testid=flash]")).to_contain_text("Bought")
+    live.clock.advance(days=12)  # within the session's 14 days
+    buyer.goto(f"{base}/console/wallet")
+    buyer.locator("a[data-testid^=change-]").click()
+    buyer.locator("input[name=plan][value=pro]").check()
+    buyer.click("[data-testid=change-choose] button")
+    quote = buyer.locator("[data-testid=change-quote]")
+    expect(quote.locator("[data-testid=quote-charge]")).to_have_text("-¥90.00")
+    credit = quote.locator("[data-testid=quote-credit]").inner_text()
+    assert 17 < float(credit.removeprefix("¥")) < 20, credit  # 18 or 19 days of ¥30 a month
+    shot(buyer, "6-plan-change-quote", backend)
+    quote.locator("[data-testid=change-confirm] button").click()
+    expect(buyer.locator("[data-testid=flash]")).to_contain_text("Plan changed")
+    expect(buyer.locator("[data-testid=subscriptions]")).to_contain_text("专业版 Pro")
+    balance = buyer.locator("[data-testid=wallet-balance]").inner_text()
+    assert 7 < float(balance.removeprefix("¥")) < 10, balance  # ¥80 + the credit − ¥90

@@ -336,12 +336,19 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
     assert r.status_code == 201, r.text
     subscription_id = r.json()["id"]
     # Staff buys the monthly plan for themselves: the owner has earnings an operator pays out.
-    r = await operator.client.post(
-        "/api/v1/operator/wallets/adjustments",
-        json={"user_id": staff.user["id"], "direction": "credit", "amount": "10", "reason": "t"},
-        headers=operator.headers | {"Idempotency-Key": f"world-{staff.user['id']}"},
-    )
-    assert r.status_code == 201, r.text
+    # The holder has the price of it too, to move from the trial to the monthly plan.
+    for funded in (staff, holder):
+        r = await operator.client.post(
+            "/api/v1/operator/wallets/adjustments",
+            json={
+                "user_id": funded.user["id"],
+                "direction": "credit",
+                "amount": "10",
+                "reason": "t",
+            },
+            headers=operator.headers | {"Idempotency-Key": f"world-{funded.user['id']}"},
+        )
+        assert r.status_code == 201, r.text
     r = await staff.client.post(
         f"/api/v1/catalog/{published['id']}/orders",
         json={"plan": "monthly"},
@@ -571,6 +578,26 @@ CASES: list[Case] = [
         ),
         STRANGERS | {"staff": FORBIDDEN},
         ("owner", 201),
+    ),
+    A(
+        "quote a plan change of someone else's subscription",
+        "GET",
+        "/api/v1/subscriptions/{subscription_id}/change-quote",
+        lambda w, who: Req(f"/api/v1/subscriptions/{w.subscription_id}/change-quote?plan=monthly"),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 200),
+    ),
+    A(
+        "change the plan of someone else's subscription",
+        "POST",
+        "/api/v1/subscriptions/{subscription_id}/change",
+        lambda w, who: Req(
+            f"/api/v1/subscriptions/{w.subscription_id}/change",
+            json={"plan": "monthly"},
+            headers={"Idempotency-Key": f"iso-change-{who}"},
+        ),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 200),
     ),
     A(
         "cancel someone else's subscription",
@@ -1201,6 +1228,25 @@ CASES: list[Case] = [
         ),
         STRANGERS | {"staff": FORBIDDEN},
         ("owner", 303),
+    ),
+    A(
+        "see the plan change page of someone else's subscription",
+        "GET",
+        "/console/subscriptions/{subscription_id}/change",
+        lambda w, who: Req(f"/console/subscriptions/{w.subscription_id}/change?plan=monthly"),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 200),
+    ),
+    A(
+        "change the plan of someone else's subscription (page)",
+        "POST",
+        "/console/subscriptions/{subscription_id}/change",
+        lambda w, who: Req(
+            f"/console/subscriptions/{w.subscription_id}/change",
+            data={"plan": "monthly", "quantity": "1", "idempotency_key": f"iso-change-{who}"},
+        ),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 303),
     ),
     A(
         "cancel someone else's subscription (page)",

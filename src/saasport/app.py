@@ -161,6 +161,7 @@ async def _scheduler(platform: Platform, every: int) -> None:
     (any number of processes may run it; a subscription is handled by one at a time)."""
     from saasport.commerce.scheduler import tick
     from saasport.commerce.tasks import Rules
+    from saasport.web.idempotency import purge_expired
 
     log = structlog.get_logger("saasport.scheduler")
     rules = Rules.of(platform.settings)
@@ -168,6 +169,7 @@ async def _scheduler(platform: Platform, every: int) -> None:
         await asyncio.sleep(every)
         try:
             rated, report = await tick(platform.sessionmaker, now=platform.clock(), rules=rules)
+            await purge_expired(platform.sessionmaker, platform.clock())
         except Exception:  # a bad run must not stop the next one
             log.exception("scheduler_failed")
             continue

@@ -138,10 +138,13 @@ async def _tick(settings: Settings) -> Any:
     from saasport.commerce.tasks import Rules
     from saasport.dialects import builtin
     from saasport.platform import Platform
+    from saasport.web.idempotency import purge_expired
 
     platform = Platform.build(settings, dialects=builtin())
     try:
-        return await tick(platform.sessionmaker, now=platform.clock(), rules=Rules.of(settings))
+        done = await tick(platform.sessionmaker, now=platform.clock(), rules=Rules.of(settings))
+        await purge_expired(platform.sessionmaker, platform.clock())
+        return done
     finally:
         await platform.close()
 

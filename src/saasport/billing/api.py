@@ -24,6 +24,7 @@ from saasport.core.messages import N_
 from saasport.core.money import Money
 from saasport.deps import ApiUser, DbSession, PlatformDep
 from saasport.web.errors import errors
+from saasport.web.idempotency import idempotent
 from saasport.web.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/api/v1", tags=["wallets"], route_class=UnitOfWorkRoute)
@@ -85,6 +86,7 @@ async def my_wallet(user: ApiUser, db: DbSession, platform: PlatformDep) -> Wall
     status_code=201,
     responses=errors(403, 404, 409, 422),
 )
+@idempotent
 async def adjust_wallet(
     body: AdjustmentIn,
     user: ApiUser,

@@ -7,15 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
 
+from saasport.catalog.plan_schemas import Code
 from saasport.catalog.schemas import CatalogItem
 from saasport.catalog.service import require_merchant
-from saasport.commerce import bills, flows, reports, service
+from saasport.commerce import bills, changes, flows, reports, service
 from saasport.commerce.schemas import (
     BillOut,
+    ChangeIn,
     EntitlementOut,
     OrderIn,
     PayoutIn,
     PayoutOut,
+    QuoteOut,
     SettlementOut,
     SubscriptionOut,
     TrialIn,
@@ -26,6 +29,7 @@ from saasport.core.messages import N_
 from saasport.core.money import Money
 from saasport.deps import ApiUser, DbSession, PlatformDep
 from saasport.web.errors import errors
+from saasport.web.idempotency import idempotent
 from saasport.web.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/api/v1", tags=["entitlements"], route_class=UnitOfWorkRoute)
@@ -74,6 +78,7 @@ async def entitlements(user: ApiUser, db: DbSession, platform: PlatformDep) -> l
     status_code=201,
     responses=errors(402, 403, 404, 409, 422),
 )
+@idempotent
 async def order_plan(
     listing_id: uuid.UUID,
     body: OrderIn,
@@ -124,6 +129,67 @@ async def cancel_subscription(
         db,
         user=user,
         subscription_id=subscription_id,
+        terms=flows.Terms.of(platform.settings),
+        now=platform.clock(),
+    )
+    return SubscriptionOut.of(subscription)
+
+
+@router.get(
+    "/subscriptions/{subscription_id}/change-quote",
+    operation_id="quotePlanChange",
+    response_model=QuoteOut,
+    responses=errors(404, 409, 422),
+)
+async def quote_change(
+    subscription_id: uuid.UUID,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+    plan: Annotated[Code, Query(description="The new plan's code.")],
+    quantity: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> QuoteOut:
+    """What moving to another plan (or number of seats) would credit and charge, now."""
+    terms = flows.Terms.of(platform.settings)
+    quote = await changes.quote_change(
+        db,
+        user=user,
+        subscription_id=subscription_id,
+        plan_code=plan,
+        quantity=quantity,
+        terms=terms,
+        now=platform.clock(),
+    )
+    return QuoteOut.of(quote, currency=terms.currency)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/change",
+    operation_id="changePlan",
+    response_model=SubscriptionOut,
+    responses=errors(402, 403, 404, 409, 422),
+)
+@idempotent
+async def change_plan(
+    subscription_id: uuid.UUID,
+    body: ChangeIn,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> SubscriptionOut:
+    """Upgrade or downgrade: the unused part of the paid period is credited, the new plan's
+    full period charged from now (see `quotePlanChange`); refused whole (402) when the
+    balance does not cover it. The same Idempotency-Key changes it once."""
+    if not idempotency_key or not idempotency_key.strip():
+        raise ValidationFailed({"Idempotency-Key": N_("This call needs an Idempotency-Key.")})
+    subscription = await changes.change_plan(
+        db,
+        user=user,
+        subscription_id=subscription_id,
+        plan_code=body.plan,
+        quantity=body.quantity,
+        idempotency_key=idempotency_key.strip(),
         terms=flows.Terms.of(platform.settings),
         now=platform.clock(),
     )
@@ -226,6 +292,7 @@ async def usage_received(
     status_code=201,
     responses=errors(403, 409, 422),
 )
+@idempotent
 async def record_payout(
     body: PayoutIn,
     user: ApiUser,

@@ -43,7 +43,7 @@ from saasport.core.money import Money
 from saasport.core.pdf import Document, Font
 from saasport.core.periods import add_months
 
-ORDER_KINDS = ("purchase", "renewal", "usage", "refund")
+ORDER_KINDS = ("purchase", "renewal", "usage", "refund", "change")
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
@@ -275,6 +275,7 @@ KIND_LABELS = {
     "renewal": N_("Renewal"),
     "usage": N_("Usage"),
     "refund": N_("Refund"),
+    "change": N_("Plan change"),
     "top_up": N_("Top-up"),
     "credit": N_("Credit"),
     "debit": N_("Debit"),

@@ -7,13 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from saasport.accounts.orgs import list_memberships
 from saasport.billing import wallets
-from saasport.billing.ledger import InsufficientFunds
+from saasport.billing.ledger import IdempotencyConflict, InsufficientFunds
 from saasport.catalog import plans, storefront
+from saasport.catalog.models import Listing, Plan
+from saasport.catalog.plan_schemas import Code
 from saasport.catalog.schemas import CATEGORIES
-from saasport.commerce import flows, service
+from saasport.commerce import changes, flows, service
 from saasport.commerce.schemas import OrderForm, TrialIn
 from saasport.core.errors import NotFound, ValidationFailed
 from saasport.core.inputs import Line, PageNumber
@@ -137,6 +140,87 @@ async def cancel_subscription(
         now=platform.clock(),
     )
     return redirect("/console/wallet", flash="cancelled")
+
+
+class ChangeForm(BaseModel):
+    plan: Code
+    quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
+    idempotency_key: Annotated[str, Field(min_length=8, max_length=80, pattern=r"^[a-z0-9-]+$")]
+
+
+@router.get("/console/subscriptions/{subscription_id}/change", response_class=HTMLResponse)
+async def change_page(
+    subscription_id: uuid.UUID,
+    request: Request,
+    db: DbSession,
+    platform: PlatformDep,
+    pages: PagesDep,
+    user: PageUser,
+    plan: Annotated[Line, Query(max_length=32)] = "",
+    quantity: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """Choose another plan or number of seats, see what it credits and costs, confirm."""
+    subscription = await flows.subscription_of(
+        db, user=user, subscription_id=subscription_id, manage=True
+    )
+    terms = flows.Terms.of(platform.settings)
+    quote, refusal = None, ""
+    if plan:
+        try:
+            quote = await changes.quote_change(
+                db,
+                user=user,
+                subscription_id=subscription_id,
+                plan_code=plan,
+                quantity=quantity,
+                terms=terms,
+                now=platform.clock(),
+            )
+        except ValidationFailed as refused:
+            refusal = next(iter(refused.fields.values()), refused.message)
+        except (changes.NotChangeable, NotFound) as refused:
+            refusal = refused.message
+    listing = await db.get_one(Listing, subscription.listing_id)
+    return pages.render(
+        request,
+        "commerce/change.html",
+        subscription=subscription,
+        listing=listing,
+        current=await db.get_one(Plan, subscription.plan_id),
+        options=[o for o in await plans.plans_of(db, listing.id) if o[0].kind == "periodic"],
+        chosen=plan,
+        quantity=quantity,
+        quote=quote,
+        refusal=refusal,
+        currency=terms.currency,
+        key=uuid.uuid4().hex,
+    )
+
+
+@router.post("/console/subscriptions/{subscription_id}/change")
+async def change_subscription(
+    subscription_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    back = f"/console/subscriptions/{subscription_id}/change"
+    try:
+        body = parse_form(form, ChangeForm)
+        await changes.change_plan(
+            db,
+            user=user,
+            subscription_id=subscription_id,
+            plan_code=body.plan,
+            quantity=body.quantity,
+            idempotency_key=body.idempotency_key,
+            terms=flows.Terms.of(platform.settings),
+            now=platform.clock(),
+        )
+    except InsufficientFunds:
+        await db.rollback()
+        return redirect(back, flash="insufficient_funds")
+    except (ValidationFailed, changes.NotChangeable, IdempotencyConflict):
+        await db.rollback()
+        return redirect(back, flash="change_refused")
+    return redirect("/console/wallet", flash="plan_changed")
 
 
 @router.get("/console/wallet", response_class=HTMLResponse)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from saasport.catalog.plan_schemas import Code
 from saasport.catalog.schemas import CatalogItem
 from saasport.commerce.bills import Bill, Settlement
+from saasport.commerce.changes import Quote
 from saasport.commerce.models import Subscription
 from saasport.commerce.reports import UsageLine
 from saasport.core.inputs import Amount, Line
@@ -87,7 +88,7 @@ def _exact(micros: int, currency: str) -> str:
 class BillLineOut(BaseModel):
     listing: str
     plan: str
-    kind: Literal["purchase", "renewal", "usage", "refund"]
+    kind: Literal["purchase", "renewal", "usage", "refund", "change"]
     dimension: str = Field(description="The usage dimension's name (usage lines).")
     unit: str
     orders: int
@@ -252,4 +253,33 @@ class UsageOut(BaseModel):
             reported=f"{u.reported.normalize():f}",
             rated=f"{u.rated.normalize():f}",
             charged=_exact(u.charged, currency),
+        )
+
+
+class ChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan: Code = Field(description="The new plan's code (the same plan to change seats).")
+    quantity: Annotated[int, Field(ge=1, le=100_000)] = Field(default=1, description="Seats.")
+
+
+class QuoteOut(BaseModel):
+    plan: str
+    quantity: int
+    credit: str = Field(description="The unused part of the paid period, back to the wallet.")
+    charge: str = Field(description="The new plan's full period, from now.")
+    net: str = Field(description="What leaves the wallet (negative: what comes back).")
+    period_end: datetime | None = Field(description="Paid until, after the change.")
+    in_trial: bool = Field(description="In a free trial: the plan switches, nothing is charged.")
+
+    @classmethod
+    def of(cls, quote: Quote, *, currency: str) -> QuoteOut:
+        return cls(
+            plan=quote.plan.code,
+            quantity=quote.quantity,
+            credit=_exact(quote.credit, currency),
+            charge=_exact(quote.charge, currency),
+            net=_exact(quote.net, currency),
+            period_end=quote.period_end,
+            in_trial=quote.in_trial,
         )

@@ -19,6 +19,7 @@ from saasport.commerce.models import (
     UsageCharge,
     UsageRecord,
 )
+from saasport.db.answers import IdempotentAnswer
 from saasport.db.base import Base
 from saasport.outbox.models import OutboxEvent
 from saasport.sso.models import AccessToken, JumpToken
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "EmailVerification",
     "Entitlement",
+    "IdempotentAnswer",
     "JumpToken",
     "LedgerAccount",
     "LedgerEntry",

@@ -6,6 +6,9 @@
 - `PageRoute`: the same, and every unsafe method (POST, PUT, PATCH, DELETE) of an HTML page
   is refused unless its form carries this browser's CSRF token — checked here, before the
   handler, so a page route cannot forget it.
+
+A handler marked `@idempotent` (`web.idempotency`) has its first successful answer under an
+`Idempotency-Key` stored with its changes and replayed for 24 hours.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.web.csrf import verify_csrf
+from saasport.web.idempotency import Call, is_idempotent, run_once
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -62,12 +66,25 @@ class UnitOfWorkRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         before = self.before_handler
+        replayable = is_idempotent(self.endpoint)
 
         async def run(request: Request) -> Response:
             uow = request.state.unit_of_work = UnitOfWork(request)
             try:
                 await before(request)
-                response = await handler(request)
+                call = await Call.of(request) if replayable else None
+                if call is None:
+                    response = await handler(request)
+                else:
+                    platform = request.app.state.platform
+                    return await run_once(
+                        call,
+                        db=lambda: uow.session,
+                        handle=lambda: handler(request),
+                        finish=lambda success: uow.finish(success=success),
+                        sessions=platform.sessionmaker,
+                        now=platform.clock(),
+                    )
             except BaseException:
                 await uow.finish(success=False)
                 raise
