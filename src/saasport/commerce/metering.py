@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.catalog.models import PlanPrice
-from saasport.commerce.models import Subscription, UsageRecord
+from saasport.commerce.bills import MONTH, month_bounds
+from saasport.commerce.models import Subscription, UsageCharge, UsageRecord
+from saasport.core.errors import ValidationFailed
 from saasport.db.session import upsert_insert
 
 MAX_RECORDS = 1000
@@ -60,6 +62,8 @@ def _check(raw: Any, *, now: datetime, late: timedelta) -> _Checked | Result:
     sn = raw.get("metering_sn")
     if not isinstance(sn, str) or not 1 <= len(sn) <= 128 or not sn.isprintable():
         return Result(str(sn)[:128] if sn is not None else "", "invalid", "metering_sn: 1-128")
+    if sn.startswith(TOTAL_PREFIX):
+        return Result(sn, "invalid", f"metering_sn: {TOTAL_PREFIX} keys are running totals'")
     try:
         subscription_id = uuid.UUID(str(raw.get("subscription_id")))
     except ValueError:
@@ -198,3 +202,229 @@ async def _dimensions(
     return {
         sid: (started, ended, [d["code"] for d in dims]) for sid, started, ended, dims in rows.all()
     }
+
+
+# ---- running totals ------------------------------------------------------------------
+#
+# HPC sites report the total so far of a subscription's dimension in a month (core-hours
+# used this month), again and again: each report replaces the month's total, so a resend is
+# harmless. A total is kept as one usage record per (subscription, dimension, month), under
+# a key of the platform's own (`TOTAL_PREFIX`, which increments may not use), raised in
+# place; rating adds it to the month like any record. A total never goes down: what was
+# charged stays charged.
+
+TOTAL_PREFIX = "~total/"
+
+
+def total_key(subscription_id: uuid.UUID, dimension: str, month: str) -> str:
+    return f"{TOTAL_PREFIX}{subscription_id}/{dimension}/{month}"
+
+
+@dataclass(frozen=True)
+class _Total:
+    key: str
+    subscription_id: uuid.UUID
+    dimension: str
+    month: str
+    start: datetime
+    end: datetime
+    total_e4: int
+
+
+def _month_span(month: object) -> tuple[datetime, datetime] | None:
+    if not isinstance(month, str) or not MONTH.fullmatch(month):
+        return None
+    try:
+        return month_bounds(month)
+    except ValidationFailed:
+        return None
+
+
+def _check_total(raw: Any, *, now: datetime, late: timedelta) -> _Total | Result:
+    if not isinstance(raw, dict):
+        return Result("", "invalid", "a total is an object")
+    try:
+        subscription_id = uuid.UUID(str(raw.get("subscription_id")))
+    except ValueError:
+        return Result("", "invalid", "subscription_id: not an id")
+    dimension = raw.get("dimension", "")
+    if not isinstance(dimension, str) or len(dimension) > 32 or "/" in dimension:
+        return Result("", "invalid", "dimension: a dimension code")
+    month = raw.get("month")
+    span = _month_span(month)
+    key = total_key(subscription_id, dimension, str(month)[:7])
+    if span is None:
+        return Result(key, "invalid", "month: YYYY-MM")
+    start, end = span
+    if start > now + CLOCK_SKEW:
+        return Result(key, "invalid", "month: not begun yet")
+    if end + late < now:
+        return Result(key, "too_late", f"month: ended more than {late.days} days ago")
+    quantity = raw.get("total")
+    if isinstance(quantity, bool) or not isinstance(quantity, str | int):
+        return Result(key, "invalid", "total: a decimal string or an integer")
+    try:
+        value = Decimal(quantity)
+    except (InvalidOperation, ValueError):
+        return Result(key, "invalid", "total: not a number")
+    if not value.is_finite() or value < 0 or value > MAX_QUANTITY:
+        return Result(key, "invalid", "total: 0 to 10^12")
+    if value != round(value, 4):
+        return Result(key, "invalid", "total: at most four decimals")
+    return _Total(key, subscription_id, dimension, str(month), start, end, int(value * 10_000))
+
+
+async def ingest_totals(
+    db: AsyncSession,
+    *,
+    listing_id: uuid.UUID,
+    totals: Sequence[Any],
+    now: datetime,
+    late: timedelta,
+) -> list[Result]:
+    """Each total replaces its month's: `accepted` (raised or new), `duplicate` (the same),
+    `conflict` (lower than the total already reported), or a refusal as for records."""
+    checked = [_check_total(t, now=now, late=late) for t in totals]
+    ids = {c.subscription_id for c in checked if isinstance(c, _Total)}
+    dimensions = await _dimensions(db, listing_id, ids) if ids else {}
+    answers: list[Result] = []
+    seen: dict[str, int] = {}
+    for item in checked:
+        if isinstance(item, Result):
+            answers.append(item)
+            continue
+        life = dimensions.get(item.subscription_id)
+        begin = max(item.start, life[0]) if life else item.start
+        if life is None or begin >= item.end or (life[1] is not None and life[1] <= item.start):
+            answers.append(
+                Result(item.key, "not_subscribed", "not a subscription of this app then")
+            )
+            continue
+        dimension = item.dimension or (life[2][0] if life[2] else "")
+        if dimension not in life[2]:
+            answers.append(Result(item.key, "invalid", "dimension: not one of the plan's"))
+            continue
+        key = total_key(item.subscription_id, dimension, item.month)
+        if key in seen:  # twice in one batch: the later stands if it is not lower
+            if item.total_e4 < seen[key]:
+                answers.append(Result(key, "conflict", "a running total never goes down"))
+                continue
+        seen[key] = item.total_e4
+        answers.append(await _store_total(db, listing_id, item, key, dimension, begin, now=now))
+    return answers
+
+
+async def _store_total(
+    db: AsyncSession,
+    listing_id: uuid.UUID,
+    item: _Total,
+    key: str,
+    dimension: str,
+    begin: datetime,
+    *,
+    now: datetime,
+) -> Result:
+    end = min(now, item.end - timedelta(microseconds=1))
+    end = max(end, begin)
+    inserted = await db.execute(
+        _insert_statement(db),
+        [
+            {
+                "id": uuid.uuid4(),
+                "listing_id": listing_id,
+                "subscription_id": item.subscription_id,
+                "dimension": dimension,
+                "quantity_e4": item.total_e4,
+                "metering_sn": key,
+                "begin_at": begin,
+                "end_at": end,
+                "received_at": now,
+            }
+        ],
+    )
+    if list(inserted.scalars()):
+        return Result(key, "accepted")
+    raised = await db.execute(
+        update(UsageRecord)
+        .where(
+            UsageRecord.listing_id == listing_id,
+            UsageRecord.metering_sn == key,
+            UsageRecord.quantity_e4 < item.total_e4,
+        )
+        .values(quantity_e4=item.total_e4, end_at=end, received_at=now)
+    )
+    if getattr(raised, "rowcount", 0):
+        return Result(key, "accepted")
+    stored = await db.scalar(
+        select(UsageRecord.quantity_e4).where(
+            UsageRecord.listing_id == listing_id, UsageRecord.metering_sn == key
+        )
+    )
+    if stored == item.total_e4:
+        return Result(key, "duplicate")
+    return Result(key, "conflict", "a running total never goes down")
+
+
+async def usage_month(
+    db: AsyncSession,
+    *,
+    listing_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    month: str,
+    after: str = "",
+    limit: int = 1000,
+) -> dict[str, Any] | None:
+    """What the platform holds of a subscription's usage in a month, for its app to
+    reconcile with; None if it is not a subscription of this listing."""
+    owner = await db.scalar(
+        select(Subscription.listing_id).where(Subscription.id == subscription_id)
+    )
+    if owner != listing_id:
+        return None
+    start, end = month_bounds(month)
+    in_month = (
+        UsageRecord.subscription_id == subscription_id,
+        UsageRecord.begin_at >= start,
+        UsageRecord.begin_at < end,
+    )
+    totals = await db.execute(
+        select(UsageRecord.dimension, func.sum(UsageRecord.quantity_e4))
+        .where(*in_month)
+        .group_by(UsageRecord.dimension)
+    )
+    charged = await db.execute(
+        select(UsageCharge.dimension, UsageCharge.quantity_e4).where(
+            UsageCharge.subscription_id == subscription_id, UsageCharge.month == month
+        )
+    )
+    rows = (
+        await db.scalars(
+            select(UsageRecord)
+            .where(*in_month, UsageRecord.metering_sn > after)
+            .order_by(UsageRecord.metering_sn)
+            .limit(limit + 1)
+        )
+    ).all()
+    page = rows[:limit]
+    return {
+        "subscription_id": str(subscription_id),
+        "month": month,
+        "totals": {d: _quantity(q) for d, q in totals.all()},
+        "charged": {d: _quantity(q) for d, q in charged.all()},
+        "records": [
+            {
+                "metering_sn": r.metering_sn,
+                "dimension": r.dimension,
+                "quantity": _quantity(r.quantity_e4),
+                "begin_time": r.begin_at.isoformat(),
+                "end_time": r.end_at.isoformat(),
+                "received_at": r.received_at.isoformat(),
+            }
+            for r in page
+        ],
+        "next_after": page[-1].metering_sn if len(rows) > limit else None,
+    }
+
+
+def _quantity(e4: int | None) -> str:
+    return f"{(Decimal(int(e4 or 0)) / 10_000).normalize():f}"

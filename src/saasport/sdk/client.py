@@ -428,6 +428,41 @@ class NativeClient(RedemptionClient):
 
         return await in_batches(records, send, read, **retry)
 
+    async def report_usage_totals(
+        self, totals: Sequence[Any], **retry: Any
+    ) -> list[dict[str, Any]]:
+        """Report running totals (`saasport.sdk.usage.Total`) to `POST /api/v1/usage/totals`:
+        each replaces its month's total, so a retried batch is harmless; one
+        `{key, status, message}` per total, in order."""
+        from saasport.sdk.usage import in_batches
+
+        async def send(batch: Sequence[Any]) -> httpx.Response:
+            body = {
+                "totals": [
+                    {
+                        "subscription_id": t.subscription_id,
+                        "dimension": t.dimension,
+                        "month": t.month,
+                        "total": str(t.total),
+                    }
+                    for t in batch
+                ]
+            }
+            return await self._async_http().post(
+                self.base_url + "/api/v1/usage/totals",
+                json=body,
+                auth=(self.app_id, self.app_secret),
+            )
+
+        def read(response: httpx.Response) -> list[dict[str, Any]]:
+            if response.status_code == 401:
+                raise InvalidClientError("invalid_client", "Unknown AppID or wrong secret.")
+            if response.status_code != 200:
+                raise PlatformError(f"http_{response.status_code}", response.text[:200])
+            return list(_json_object(response)["results"])
+
+        return await in_batches(totals, send, read, **retry)
+
     def request_args(self, token: str) -> dict[str, Any]:
         """A JSON POST `{"token": ...}` with HTTP Basic credentials."""
         return {

@@ -19,11 +19,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 BATCH = 1000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,24 @@ class Usage:
             raise ValueError("usage times carry their offset (timezone-aware datetimes)")
 
 
+@dataclass(frozen=True)
+class Total:
+    """A running total: `total` of `dimension` so far in `month` ("2026-12", UTC). Each report
+    replaces the month's; it never goes down (`NativeClient.report_usage_totals`)."""
+
+    subscription_id: str
+    dimension: str
+    month: str
+    total: str | int | Decimal
+
+    def __post_init__(self) -> None:
+        if isinstance(self.total, float | bool):
+            raise TypeError("a total is a decimal string, an int or a Decimal, not a float")
+
+
 async def in_batches(
-    records: Sequence[Usage],
-    send: Callable[[Sequence[Usage]], Awaitable[httpx.Response]],
+    records: Sequence[T],
+    send: Callable[[Sequence[T]], Awaitable[httpx.Response]],
     read: Callable[[httpx.Response], list[dict[str, Any]]],
     *,
     retries: int = 5,

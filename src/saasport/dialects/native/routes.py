@@ -12,9 +12,9 @@ import base64
 import binascii
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -195,18 +195,12 @@ async def report_usage(body: UsageBatchIn, request: Request) -> JSONResponse:
     """For merchant apps (HTTP Basic): report usage of your subscriptions' metered
     dimensions. Each record is idempotent on its `metering_sn`: a resend is a `duplicate`,
     the same key with another quantity a `conflict`."""
-    platform = get_platform(request)
-    try:
-        app_id, secret = basic_credentials(request)
-    except AppAuthFailed as exc:
-        return _refused(401, exc.code, exc.message, **CHALLENGE)
     if len(body.records) > metering.MAX_RECORDS:
         return _refused(413, "too_many_records", N_("At most 1000 records a batch."))
-    db = unit_of_work(request).session
-    now = platform.clock()
-    listing_id = await app_listing(db, box=platform.box, app_id=app_id, secret=secret, now=now)
-    if listing_id is None:
-        return _refused(401, "invalid_client", N_("Unknown AppID or wrong secret."), **CHALLENGE)
+    app = await _app(request)
+    if isinstance(app, JSONResponse):
+        return app
+    listing_id, db, platform, now = app
     results = await metering.ingest(
         db,
         listing_id=listing_id,
@@ -224,3 +218,118 @@ async def report_usage(body: UsageBatchIn, request: Request) -> JSONResponse:
         "accepted": sum(r.status == "accepted" for r in results),
     }
     return JSONResponse(answer, headers=NO_STORE)
+
+
+async def _app(request: Request) -> tuple[uuid.UUID, Any, Any, datetime] | JSONResponse:
+    """The listing whose app is calling (HTTP Basic), with the request's session and time;
+    else the 401 to answer."""
+    platform = get_platform(request)
+    try:
+        app_id, secret = basic_credentials(request)
+    except AppAuthFailed as exc:
+        return _refused(401, exc.code, exc.message, **CHALLENGE)
+    db = unit_of_work(request).session
+    now = platform.clock()
+    listing_id = await app_listing(db, box=platform.box, app_id=app_id, secret=secret, now=now)
+    if listing_id is None:
+        return _refused(401, "invalid_client", N_("Unknown AppID or wrong secret."), **CHALLENGE)
+    return listing_id, db, platform, now
+
+
+class UsageTotalsIn(BaseModel):
+    totals: list[Any] = Field(
+        description="Up to 1000 running totals, each `{subscription_id, dimension, month, "
+        "total}`: the total so far of the dimension in the month (YYYY-MM, UTC), a decimal "
+        "string. Each replaces the month's total reported before; it never goes down."
+    )
+
+
+class UsageTotalOut(BaseModel):
+    key: str = Field(description="`~total/{subscription_id}/{dimension}/{month}`.")
+    status: Literal["accepted", "duplicate", "conflict", "not_subscribed", "too_late", "invalid"]
+    message: str = ""
+
+
+class UsageTotalsOut(BaseModel):
+    results: list[UsageTotalOut] = Field(description="One per total, in the order sent.")
+    accepted: int
+
+
+@router.post(
+    "/usage/totals",
+    operation_id="reportUsageTotals",
+    response_model=UsageTotalsOut,
+    responses=errors(401, 413, 422),
+    openapi_extra={"security": [{"appCredentials": []}]},
+)
+async def report_usage_totals(body: UsageTotalsIn, request: Request) -> JSONResponse:
+    """For merchant apps (HTTP Basic): report running totals, the style HPC sites report in.
+    Sending a month's total again is harmless (`duplicate`); a higher one replaces it and is
+    charged the difference; a lower one is a `conflict`."""
+    if len(body.totals) > metering.MAX_RECORDS:
+        return _refused(413, "too_many_records", N_("At most 1000 totals a batch."))
+    app = await _app(request)
+    if isinstance(app, JSONResponse):
+        return app
+    listing_id, db, platform, now = app
+    results = await metering.ingest_totals(
+        db,
+        listing_id=listing_id,
+        totals=body.totals,
+        now=now,
+        late=timedelta(days=platform.settings.usage_late_days),
+    )
+    answer = {
+        "results": [
+            {"key": r.metering_sn, "status": r.status, "message": r.message} for r in results
+        ],
+        "accepted": sum(r.status == "accepted" for r in results),
+    }
+    return JSONResponse(answer, headers=NO_STORE)
+
+
+class UsageRecordOut(BaseModel):
+    metering_sn: str
+    dimension: str
+    quantity: str
+    begin_time: datetime
+    end_time: datetime
+    received_at: datetime
+
+
+class UsageMonthOut(BaseModel):
+    subscription_id: uuid.UUID
+    month: str
+    totals: dict[str, str] = Field(description="Per dimension, what the month's records hold.")
+    charged: dict[str, str] = Field(description="Per dimension, the quantity charged so far.")
+    records: list[UsageRecordOut] = Field(description="By metering_sn, from `after`.")
+    next_after: str | None = Field(description="Pass as `after` for the next page.")
+
+
+@router.get(
+    "/usage",
+    operation_id="queryUsage",
+    response_model=UsageMonthOut,
+    responses=errors(401, 404, 422),
+    openapi_extra={"security": [{"appCredentials": []}]},
+)
+async def query_usage(
+    request: Request,
+    subscription_id: uuid.UUID,
+    month: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")],
+    after: Annotated[str, Query(max_length=128)] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> JSONResponse:
+    """For merchant apps (HTTP Basic), to reconcile: the usage the platform holds for one of
+    your subscriptions in a month (records begin in it, UTC), and what has been charged."""
+    app = await _app(request)
+    if isinstance(app, JSONResponse):
+        return app
+    listing_id, db, _, _ = app
+    held = await metering.usage_month(
+        db, listing_id=listing_id, subscription_id=subscription_id, month=month,
+        after=after, limit=limit,
+    )  # fmt: skip
+    if held is None:
+        return _refused(404, "not_found", N_("No such subscription of this app."))
+    return JSONResponse(held, headers=NO_STORE)
