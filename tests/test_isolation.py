@@ -1090,6 +1090,14 @@ CASES: list[Case] = [
         NON_OPERATORS,
         ("operator", 201),
     ),
+    A(
+        "set the low-balance alert of an org one does not administer",
+        "PUT",
+        "/api/v1/me/wallet/alert",
+        lambda w, who: Req("/api/v1/me/wallet/alert", json={"threshold": "1", "org_id": w.org_id}),
+        STRANGERS | {"staff": FORBIDDEN},
+        ("owner", 200),
+    ),
     # Bills and settlements: an enterprise's bill is its admins' ------------------------------
     A(
         "read the bill of an org one does not administer",

@@ -14,6 +14,7 @@ from saasport.billing import wallets
 from saasport.billing.models import LedgerAccount
 from saasport.billing.schemas import (
     AdjustmentIn,
+    AlertIn,
     HolderIn,
     PaymentIn,
     TransactionOut,
@@ -52,6 +53,11 @@ async def _wallet_out(db: DbSession, wallet: LedgerAccount) -> WalletOut:
         currency=wallet.currency,
         balance=balance.exact(),
         balance_display=balance.display(),
+        alert_below=(
+            Money(wallet.alert_below, wallet.currency).exact()
+            if wallet.alert_below is not None
+            else None
+        ),
         transactions=[
             TransactionOut(
                 id=line.transaction.id,
@@ -74,6 +80,30 @@ async def my_wallet(user: ApiUser, db: DbSession, platform: PlatformDep) -> Wall
         db,
         wallets.Holder(user_id=user.id),
         currency=platform.settings.currency,
+        now=platform.clock(),
+    )
+    return await _wallet_out(db, wallet)
+
+
+@router.put(
+    "/me/wallet/alert",
+    operation_id="setWalletAlert",
+    response_model=WalletOut,
+    responses=errors(403, 404, 422),
+)
+async def set_wallet_alert(
+    body: AlertIn, user: ApiUser, db: DbSession, platform: PlatformDep
+) -> WalletOut:
+    """Be told (a notification) when a charge takes the wallet's balance below `threshold`:
+    yours, or an enterprise's you administer (its admins are told). null turns it off."""
+    currency = platform.settings.currency
+    holder = wallets.Holder(user_id=None if body.org_id else user.id, org_id=body.org_id)
+    wallet = await wallets.set_alert(
+        db,
+        user=user,
+        holder=holder,
+        threshold=Money.parse(body.threshold, currency) if body.threshold is not None else None,
+        currency=currency,
         now=platform.clock(),
     )
     return await _wallet_out(db, wallet)

@@ -70,6 +70,8 @@ class LedgerAccount(UUIDPrimaryKey, Base):
     balance: Mapped[int] = mapped_column(BigInteger, default=0)  # micro-units, cached
     # The lowest the balance may go (0 for wallets); None: unbounded (the outside world).
     minimum: Mapped[int | None] = mapped_column(BigInteger)
+    # Wallets: tell the holder when a charge takes the balance below this (None: never).
+    alert_below: Mapped[int | None] = mapped_column(BigInteger)
     seq: Mapped[int] = mapped_column(Integer, default=0)  # entries so far
     chain_hash: Mapped[bytes] = mapped_column(LargeBinary(32), default=GENESIS)
     created_at: Mapped[datetime]

@@ -54,4 +54,14 @@ class WalletOut(BaseModel):
     currency: str
     balance: str = Field(description="Exact, six decimals.")
     balance_display: str = Field(description="In 分, as people read it (¥12.34).")
+    alert_below: str | None = Field(
+        default=None, description="A charge taking the balance below this tells the holder."
+    )
     transactions: list[TransactionOut]
+
+
+class AlertIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: Amount | None = Field(description="An amount of zero or more; null: no alert.")
+    org_id: uuid.UUID | None = Field(default=None, description="An enterprise's (its admins).")

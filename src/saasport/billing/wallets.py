@@ -18,7 +18,9 @@ from typing import ClassVar, Literal, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saasport.accounts.models import Organization, User
+from saasport.accounts.models import Organization, OrgMember, OrgRole, User
+from saasport.accounts.notifications import notify
+from saasport.accounts.orgs import require_org_admin
 from saasport.billing import ledger
 from saasport.billing.models import (
     AccountKind,
@@ -248,7 +250,8 @@ async def _move(
     for account, part in ((merchant, sale.amount - commission), (revenue, commission)):
         if part:
             legs[account.id] = sign * part
-    return await ledger.post(
+    before = await _balance(db, sale.wallet.id)
+    transaction = await ledger.post(
         db,
         kind=kind,
         currency=currency,
@@ -259,3 +262,71 @@ async def _move(
         actor_id=actor_id,
         idempotency_key=idempotency_key,
     )
+    if sign > 0:
+        await alert_if_low(db, sale.wallet, before=before, now=now)
+    return transaction
+
+
+async def _balance(db: AsyncSession, account_id: uuid.UUID) -> int:
+    return int(
+        await db.scalar(select(LedgerAccount.balance).where(LedgerAccount.id == account_id)) or 0
+    )
+
+
+async def alert_if_low(
+    db: AsyncSession, wallet: LedgerAccount, *, before: int, now: datetime
+) -> bool:
+    """A charge that takes the wallet from at or above its alert threshold to below it tells
+    the holder (a user, or an enterprise's admins), once per crossing."""
+    threshold = await db.scalar(
+        select(LedgerAccount.alert_below).where(LedgerAccount.id == wallet.id)
+    )
+    if threshold is None:
+        return False
+    after = await _balance(db, wallet.id)
+    if not after < threshold <= before:
+        return False
+    if wallet.user_id is not None:
+        people = [wallet.user_id]
+    else:
+        people = list(
+            await db.scalars(
+                select(OrgMember.user_id).where(
+                    OrgMember.org_id == wallet.org_id,
+                    OrgMember.role == OrgRole.ADMIN,
+                    OrgMember.accepted_at.is_not(None),
+                )
+            )
+        )
+    params = {
+        "balance": Money(after, wallet.currency).display(),
+        "threshold": Money(threshold, wallet.currency).display(),
+    }
+    for user_id in people:
+        notify(
+            db, user_id=user_id, kind="low_balance", link="/console/wallet", params=params, now=now
+        )
+    return True
+
+
+async def set_alert(
+    db: AsyncSession,
+    *,
+    user: User,
+    holder: Holder,
+    threshold: Money | None,
+    currency: str,
+    now: datetime,
+) -> LedgerAccount:
+    """The holder's own choice (a user for themselves, an admin for the enterprise): tell
+    them when a charge takes the balance below `threshold`; None turns it off."""
+    if holder.org_id is not None:
+        await require_org_admin(db, user=user, org_id=holder.org_id)
+    elif holder.user_id != user.id:
+        raise NotFound(N_("No such wallet."))
+    if threshold is not None and (threshold.micros < 0 or threshold.currency != currency):
+        raise ValidationFailed({"threshold": N_("A threshold is an amount of zero or more.")})
+    wallet = await wallet_of(db, holder, currency=currency, now=now)
+    wallet.alert_below = threshold.micros if threshold is not None else None
+    await db.flush()
+    return wallet

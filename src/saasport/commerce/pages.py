@@ -21,6 +21,7 @@ from saasport.commerce.schemas import OrderForm, TrialIn
 from saasport.core.errors import NotFound, ValidationFailed
 from saasport.core.inputs import Line, PageNumber
 from saasport.core.messages import N_
+from saasport.core.money import Money, MoneyError
 from saasport.deps import DbSession, MaybePageUser, PageUser, PlatformDep
 from saasport.web.forms import Form, PagesDep, parse_form, redirect
 from saasport.web.routing import PageRoute
@@ -221,6 +222,38 @@ async def change_subscription(
         await db.rollback()
         return redirect(back, flash="change_refused")
     return redirect("/console/wallet", flash="plan_changed")
+
+
+class AlertForm(BaseModel):
+    threshold: Annotated[str, Field(max_length=32)] = ""
+
+
+@router.post("/console/wallet/alert")
+async def wallet_alert(
+    form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    """Alert me when a charge takes my balance below this (blank: never)."""
+    body = parse_form(form, AlertForm)
+    currency = platform.settings.currency
+    try:
+        threshold = (
+            Money.parse(body.threshold.strip(), currency) if body.threshold.strip() else None
+        )
+    except MoneyError:
+        return redirect("/console/wallet", flash="alert_invalid")
+    try:
+        await wallets.set_alert(
+            db,
+            user=user,
+            holder=wallets.Holder(user_id=user.id),
+            threshold=threshold,
+            currency=currency,
+            now=platform.clock(),
+        )
+    except ValidationFailed:
+        await db.rollback()
+        return redirect("/console/wallet", flash="alert_invalid")
+    return redirect("/console/wallet", flash="alert_saved")
 
 
 @router.get("/console/wallet", response_class=HTMLResponse)
