@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from saasport.commerce.models import UsageRecord
+from saasport.commerce.models import Subscription, UsageRecord
 from saasport.platform import Platform
 from tests.conftest import LISTING, Api
 from tests.test_orders import funded, order
@@ -340,3 +340,40 @@ async def test_the_huawei_sdk_signs_its_usage_data(
     assert [r["status"] for r in await market.report_usage(usage)] == ["accepted"]
     assert [r["status"] for r in await market.report_usage(usage)] == ["duplicate"]
     await market.aclose()
+
+
+async def test_a_subscription_suspended_for_unpaid_usage_resumes_once_it_is_paid(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    """No ping-pong: the scheduler does not resume it while usage is unpaid, and resuming
+    within the paid period charges nothing more."""
+    from saasport.commerce.scheduler import tick
+    from saasport.commerce.tasks import Rules
+    from saasport.outbox.service import events_of
+    from tests.test_ledger import holds, send
+
+    m = await metered(merchant, operator, client)
+    sub, auth = m["sub"], m["auth"]
+    rules = Rules.of(platform.settings)
+
+    async def run() -> None:
+        await tick(platform.sessionmaker, now=platform.clock(), rules=rules)
+
+    async def now_state() -> str:
+        async with platform.sessionmaker() as db:
+            s = await db.get_one(Subscription, uuid.UUID(sub["id"]))
+            return str(s.state)
+
+    await report(client, auth, [record(sub, "big", quantity=40_000)])  # ¥12.70 > ¥10
+    await run()
+    await run()
+    assert await now_state() == "suspended"
+    body = {"user_id": sub["user_id"], "direction": "credit", "amount": "5", "reason": "t"}
+    await send(operator, "/api/v1/operator/wallets/adjustments", body, f"u-{uuid.uuid4()}")
+    await run()  # rated first, then resumed in the same run
+    assert await now_state() == "active"
+    assert await wallet_of(client, sub, platform) == "2.300000"  # the usage, and nothing else
+    async with platform.sessionmaker() as db:
+        topics = [e.topic for e in await events_of(db, f"subscription:{sub['id']}")]
+    assert topics == ["subscription.created", "subscription.suspended", "subscription.resumed"]
+    await holds(platform)

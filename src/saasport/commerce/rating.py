@@ -7,8 +7,9 @@ month's records, rates the total once (`billing.rating.charge_for`) and charges 
 difference from what was charged before, from the holder's wallet to the merchant and the
 platform's commission. The charge's idempotency key names the total it brings the month to,
 so a run killed half-way and run again charges nothing twice. Not enough balance leaves the
-difference for a later run and suspends the subscription; the next run that can charge it
-does.
+difference for a later run and suspends the subscription (the app is told, and the holder
+can no longer use it); the next run that can charge it does, and the scheduler then resumes
+the subscription.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from saasport.billing import wallets
 from saasport.billing.ledger import InsufficientFunds
 from saasport.billing.models import TransactionKind
 from saasport.billing.rating import charge_for
-from saasport.catalog.models import Listing, PlanPrice
+from saasport.catalog.models import Listing, Plan, PlanPrice
 from saasport.commerce.flows import commission_of
 from saasport.commerce.models import (
     Order,
@@ -35,7 +36,7 @@ from saasport.commerce.models import (
     UsageCharge,
     UsageRecord,
 )
-from saasport.commerce.tasks import Rules
+from saasport.commerce.tasks import Rules, change_state
 
 
 @dataclass
@@ -138,9 +139,13 @@ async def _rate_one(
             )
         except InsufficientFunds:
             if subscription.state == SubscriptionState.ACTIVE:
-                subscription.state = SubscriptionState.SUSPENDED
+                # Not usable until paid: the app is told, like a renewal it could not charge.
                 subscription.grace_until = now + rules.grace
-                subscription.updated_at = now
+                plan = await db.get_one(Plan, subscription.plan_id)
+                await change_state(
+                    db, subscription, plan, SubscriptionState.SUSPENDED, "suspended",
+                    now=now, rules=rules,
+                )  # fmt: skip
                 await db.commit()  # the suspension stands; the charge waits
             return None
     # Every change of the month's total is an order, a free one too: a bill names it all.

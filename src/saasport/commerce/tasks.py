@@ -14,7 +14,9 @@ a period once. What happens, by state:
   grace period) and the app can no longer be used; a subscription that does not renew, and a
   trial plan, expire.
 - **suspended**: charged again on every run (the holder may have topped up): resumed when
-  paid, expired when the grace period is over.
+  paid, expired when the grace period is over. A subscription suspended for usage it could
+  not pay stays suspended while any of its usage is unpaid (rating charges it first, at the
+  start of each run); suspended within a period it has paid, it resumes without a charge.
 - **expired**: released after the retention period (the app may delete the holder's data).
 
 Every change writes its outbox event in the same transaction.
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.billing import wallets
@@ -35,7 +37,13 @@ from saasport.billing.ledger import InsufficientFunds
 from saasport.billing.models import TransactionKind
 from saasport.catalog.models import Listing, Plan, PlanKind, PlanPrice
 from saasport.commerce.flows import Terms, commission_of, disentitle, entitle, event_payload
-from saasport.commerce.models import Order, Subscription, SubscriptionState
+from saasport.commerce.models import (
+    Order,
+    Subscription,
+    SubscriptionState,
+    UsageCharge,
+    UsageRecord,
+)
 from saasport.core.periods import period_end
 from saasport.outbox.service import emit
 
@@ -114,19 +122,36 @@ async def _advance(
 ) -> str | None:
     plan = await db.get_one(Plan, subscription.plan_id)
     if subscription.state == S.EXPIRED:
-        return await _change(db, subscription, plan, S.RELEASED, "released", now=now, rules=rules)
+        return await change_state(
+            db, subscription, plan, S.RELEASED, "released", now=now, rules=rules
+        )
     if subscription.state == S.ACTIVE and (
         plan.kind == PlanKind.TRIAL or not subscription.auto_renew
     ):
-        return await _change(db, subscription, plan, S.EXPIRED, "expired", now=now, rules=rules)
+        return await change_state(
+            db, subscription, plan, S.EXPIRED, "expired", now=now, rules=rules
+        )
+    if subscription.state == S.SUSPENDED:
+        if await usage_unpaid(db, subscription):
+            if subscription.grace_until is not None and subscription.grace_until <= now:
+                return await change_state(
+                    db, subscription, plan, S.EXPIRED, "expired", now=now, rules=rules
+                )
+            return None  # the usage is charged first
+        if subscription.period_end is not None and subscription.period_end > now:
+            return await _resume(db, subscription, plan, now=now, rules=rules)
     charged = await _charge_next(db, subscription, plan, now=now, rules=rules)
     if charged:
         return charged
     if subscription.state == S.ACTIVE:
         subscription.grace_until = now + rules.grace
-        return await _change(db, subscription, plan, S.SUSPENDED, "suspended", now=now, rules=rules)
+        return await change_state(
+            db, subscription, plan, S.SUSPENDED, "suspended", now=now, rules=rules
+        )
     if subscription.grace_until is not None and subscription.grace_until <= now:
-        return await _change(db, subscription, plan, S.EXPIRED, "expired", now=now, rules=rules)
+        return await change_state(
+            db, subscription, plan, S.EXPIRED, "expired", now=now, rules=rules
+        )
     return None  # suspended, still in its grace period, still unpaid
 
 
@@ -213,7 +238,7 @@ async def _price_for_renewal(db: AsyncSession, plan: Plan, *, at: datetime) -> P
     return price
 
 
-async def _change(
+async def change_state(
     db: AsyncSession,
     subscription: Subscription,
     plan: Plan,
@@ -238,3 +263,42 @@ async def _change(
         now=now,
     )
     return outcome
+
+
+async def usage_unpaid(db: AsyncSession, subscription: Subscription) -> bool:
+    """Has usage been reported (of the plan's dimensions) that is not charged yet?"""
+    price = await db.get_one(PlanPrice, subscription.price_id)
+    codes = [d["code"] for d in price.dimensions]
+    if not codes:
+        return False
+    reported = await db.scalar(
+        select(func.coalesce(func.sum(UsageRecord.quantity_e4), 0)).where(
+            UsageRecord.subscription_id == subscription.id, UsageRecord.dimension.in_(codes)
+        )
+    )
+    rated = await db.scalar(
+        select(func.coalesce(func.sum(UsageCharge.quantity_e4), 0)).where(
+            UsageCharge.subscription_id == subscription.id, UsageCharge.dimension.in_(codes)
+        )
+    )
+    return int(reported or 0) > int(rated or 0)
+
+
+async def _resume(
+    db: AsyncSession, subscription: Subscription, plan: Plan, *, now: datetime, rules: Rules
+) -> str:
+    """Usable again within the period it has paid: nothing more to charge."""
+    subscription.state = S.ACTIVE
+    subscription.grace_until = None
+    subscription.updated_at = now
+    await entitle(db, subscription, until=subscription.period_end, now=now)
+    price = await db.get_one(PlanPrice, subscription.price_id)
+    await emit(
+        db,
+        topic="subscription.resumed",
+        subject=f"subscription:{subscription.id}",
+        listing_id=subscription.listing_id,
+        payload=event_payload(subscription, plan, price, 0, rules.terms.currency),
+        now=now,
+    )
+    return "resumed"
