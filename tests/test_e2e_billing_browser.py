@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import io
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -149,7 +150,7 @@ def token(base: str, username: str) -> dict[str, str]:
 
 
 def published_team_listing(
-    live: Live, plans: dict[str, dict[str, Any]] | None = None
+    live: Live, plans: dict[str, dict[str, Any]] | None = None, **fields: Any
 ) -> tuple[str, dict[str, Any]]:
     """A merchant and its published listing selling `plans` (TEAM); (merchant, listing)."""
     base = live.base
@@ -159,7 +160,9 @@ def published_team_listing(
     auth = token(base, name)
     assert httpx.post(f"{base}/api/v1/me/merchant", headers=auth).status_code == 200
     listing = httpx.post(
-        f"{base}/api/v1/listings", json=LISTING | {"name": "网格工坊 GridWorks"}, headers=auth
+        f"{base}/api/v1/listings",
+        json=LISTING | {"name": "网格工坊 GridWorks"} | fields,
+        headers=auth,
     ).json()
     lid = listing["id"]
     files = {"file": ("i.png", png((96, 96), (20, 120, 90)), "image/png")}
@@ -174,6 +177,17 @@ def published_team_listing(
         )
         assert r.status_code == 200, r.text
     return name, listing
+
+
+def credit(live: Live, username: str, amount: str) -> None:
+    """The operator books a transfer into the user's wallet (through the API)."""
+    me = httpx.get(f"{live.base}/api/v1/me", headers=token(live.base, username)).json()
+    r = httpx.post(
+        f"{live.base}/api/v1/operator/wallets/adjustments",
+        json={"user_id": me["id"], "direction": "credit", "amount": amount, "reason": "t"},
+        headers=token(live.base, live.operator) | {"Idempotency-Key": f"credit-{me['id']}"},
+    )
+    assert r.status_code == 201, r.text
 
 
 def shot(page: Page, name: str, backend: str) -> None:
@@ -192,6 +206,75 @@ def reload_until(page: Page, url: str, testid: str, expected: str, seconds: floa
         if time.monotonic() > deadline:
             expect(cell).to_contain_text(expected)  # fails, saying what the page shows
         time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def demo_app(live: Live, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo merchant app, in a thread too, its connection to `live` made by the test."""
+    from examples.demo_merchant.app import create_app as create_demo
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_demo(tmp_path_factory.mktemp("demo-merchant")), port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the demo app did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def test_the_demo_app_reports_each_task_as_usage_and_the_bill_shows_it(
+    live: Live, demo_app: str, browser: Browser, backend: str
+) -> None:
+    """First in the module: the demo app reports in real time, before the others move the
+    platform's clock on."""
+    base = live.base
+    name = "usage-" + unique("")[:6]
+    usage_plan = {k: v for k, v in TEAM.items() if k != "price"} | {"name": "按量 Metered"}
+    _, listing = published_team_listing(
+        live, {"metered": usage_plan}, entry_url=f"{demo_app}/sso/{name}"
+    )
+
+    # The merchant connects its app to the platform (the demo app's own page).
+    seller = new_page(browser)
+    seller.goto(f"{demo_app}/connect")
+    seller.fill("[data-testid=conn-name]", name)
+    seller.fill("[data-testid=conn-url]", base)
+    seller.select_option("[data-testid=conn-dialect]", "native")
+    seller.fill("[data-testid=conn-app-id]", listing["app_id"])
+    seller.fill("[data-testid=conn-secret]", listing["app_secret"])
+    seller.click("[data-testid=conn-save]")
+
+    buyer_name = unique("w")
+    buyer = new_page(browser)
+    register(buyer, base, buyer_name)
+    credit(live, buyer_name, "1.00")
+    buyer.goto(f"{base}/apps/{listing['id']}")
+    buyer.locator("[data-testid=buy-metered] button").click()
+    expect(buyer.locator("[data-testid=flash]")).to_contain_text("Bought")
+    buyer.locator("[data-testid=held-app]").locator("[data-testid=use]").click()
+    buyer.wait_for_url(re.compile("^" + re.escape(demo_app)))
+    card = buyer.locator("[data-testid=usage-card]")
+    expect(card.locator("[data-testid=usage-total]")).to_have_text("0")
+    for n in (1, 2, 3):
+        buyer.click("[data-testid=run-work]")
+        expect(buyer.locator("[data-testid=reported]")).to_contain_text("accepted")
+        expect(buyer.locator("[data-testid=usage-total]")).to_have_text(str(n))
+    shot(buyer, "7-demo-app-usage", backend)
+
+    # Rated by the platform's scheduler within seconds: 3 × ¥0.001 on this month's bill.
+    buyer.goto(base + "/")
+    reload_until(buyer, f"{base}/console/bills", "bill-lines", "3 call")
+    expect(buyer.locator("tr[data-kind=usage]")).to_contain_text("-¥0.003")
 
 
 def test_credit_buy_renew_report_usage_bill_pdf_and_settle(
@@ -301,13 +384,14 @@ def test_credit_buy_renew_report_usage_bill_pdf_and_settle(
     operator = new_page(browser)
     login(operator, base, live.operator)
     operator.goto(f"{base}/operator/billing?month={month}")
-    expect(operator.locator("[data-testid=owed-total]")).to_have_text("¥48.92")
+    pending = operator.locator("[data-testid=pending-settlements] tr", has_text=merchant_name)
+    expect(pending).to_contain_text("¥48.92")  # other merchants of this platform beside it
     shot(operator, "4-operator-billing", backend)
     form = operator.locator(f"[data-testid=payout-{merchant_name}]")
     form.locator("input[name=reference]").fill("银行转账 2027-01")
     form.locator("button").click()
     expect(operator.locator("[data-testid=flash]")).to_contain_text("Payout recorded")
-    expect(operator.locator("[data-testid=owed-total]")).to_have_text("¥0.00")
+    expect(pending).to_have_count(0)  # nothing owed to it any more
     shot(operator, "5-payout-recorded", backend)
     merchant.goto(f"{base}/merchant/settlement?month={month}")
     expect(merchant.locator("[data-testid=settlement-payouts]")).to_contain_text("银行转账")
@@ -327,14 +411,7 @@ def test_an_upgrade_shows_its_price_before_it_is_confirmed(
     buyer_name = unique("up")
     buyer = new_page(browser)
     register(buyer, base, buyer_name)
-    operator = token(base, live.operator)
-    users = httpx.get(f"{base}/api/v1/me", headers=token(base, buyer_name)).json()
-    r = httpx.post(
-        f"{base}/api/v1/operator/wallets/adjustments",
-        json={"user_id": users["id"], "direction": "credit", "amount": "110", "reason": "t"},
-        headers=operator | {"Idempotency-Key": f"up-{users['id']}"},
-    )
-    assert r.status_code == 201, r.text
+    credit(live, buyer_name, "110")
     buyer.goto(f"{base}/apps/{listing['id']}")
     buyer.locator("[data-testid=buy-basic] button").click()
     expect(buyer.locator("[data-testid=flash]")).to_contain_text("Bought")
@@ -345,8 +422,8 @@ def test_an_upgrade_shows_its_price_before_it_is_confirmed(
     buyer.click("[data-testid=change-choose] button")
     quote = buyer.locator("[data-testid=change-quote]")
     expect(quote.locator("[data-testid=quote-charge]")).to_have_text("-¥90.00")
-    credit = quote.locator("[data-testid=quote-credit]").inner_text()
-    assert 17 < float(credit.removeprefix("¥")) < 20, credit  # 18 or 19 days of ¥30 a month
+    credited = quote.locator("[data-testid=quote-credit]").inner_text()
+    assert 17 < float(credited.removeprefix("¥")) < 20, credited  # 18 or 19 days of ¥30 a month
     shot(buyer, "6-plan-change-quote", backend)
     quote.locator("[data-testid=change-confirm] button").click()
     expect(buyer.locator("[data-testid=flash]")).to_contain_text("Plan changed")

@@ -132,3 +132,20 @@ async def test_the_sdk_reports_running_totals(
         Total(sub["id"], "api-calls", month, 1.5)  # type: ignore[arg-type]
     await rate(platform)
     assert await wallet_of(client, sub, platform) == "9.980000"  # 20 × ¥0.001
+
+
+async def test_an_app_lists_only_its_own_live_subscriptions(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    m = await metered(merchant, operator, client)
+    other = await metered(merchant, operator, client)
+    url = "/api/v1/app/subscriptions"
+    mine = (await client.get(url, headers=m["auth"])).json()
+    assert [s["id"] for s in mine] == [m["sub"]["id"]]
+    assert mine[0]["dimensions"] == [{"code": "api-calls", "unit": "call"}]
+    by_user = await client.get(url, params={"user_id": m["sub"]["user_id"]}, headers=m["auth"])
+    assert [s["id"] for s in by_user.json()] == [m["sub"]["id"]]
+    theirs = await client.get(url, params={"user_id": other["sub"]["user_id"]}, headers=m["auth"])
+    assert theirs.json() == []  # another listing's buyer is not this app's to see
+    assert (await client.get(url)).status_code == 401
+    assert (await client.get(url, params={"user_id": "x"}, headers=m["auth"])).status_code == 422

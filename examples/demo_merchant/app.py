@@ -50,6 +50,7 @@ from saasport.sdk.isvxml import IsvError, IsvxmlClient
 from saasport.sdk.oidc import OidcClient, PendingLogin
 from saasport.sdk.qingcloud import QingcloudClient, QingcloudSession
 from saasport.sdk.starlette import handle_jump
+from saasport.sdk.usage import Usage
 
 DIALECTS = ("native", "scnet", "oidc", "qingcloud", "huawei", "cas", "isvxml")
 
@@ -350,7 +351,8 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
 <p><a href="/connect">Platform connections</a></p></div>""",
             )
         e = {k: html.escape(str(account[k] or "—")) for k in account.keys()}
-        return _page(
+        seed, token = form_token(request)
+        page = _page(
             "Demo merchant",
             f"""<div class="card" data-testid="signed-in">
 <h1>Signed in as <span data-testid="display-name">{e["display_name"]}</span></h1>
@@ -361,8 +363,73 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
 <dt>Connection</dt><dd data-testid="connection">{e["connection"]}</dd>
 <dt>Signed in with</dt><dd data-testid="dialect">{html.escape(signed_in_with(account))}</dd>
 <dt>Visits</dt><dd data-testid="visits">{e["visits"]}</dd>
-<dt>First seen</dt><dd>{e["created_at"]}</dd></dl></div>""",
+<dt>First seen</dt><dd>{e["created_at"]}</dd></dl></div>"""
+            + await usage_card(request, account, token),
         )
+        page.set_cookie("demo_csrf", seed, httponly=True, samesite="lax")  # the work form's
+        return page
+
+    async def metered_subscription(
+        account: sqlite3.Row,
+    ) -> tuple[NativeClient, dict[str, Any]] | None:
+        """The account's subscription with a metered dimension (native connections only)."""
+        conn = store.connection(account["connection"])
+        if conn is None or conn["dialect"] != "native" or account["platform_user_id"] == "demo":
+            return None
+        client = await clients.get(conn)
+        assert isinstance(client, NativeClient)
+        try:
+            subs = await client.subscriptions(user_id=account["platform_user_id"])
+        except PlatformError:
+            return None
+        metered = [s for s in subs if s["dimensions"] and s["state"] == "active"]
+        return (client, metered[0]) if metered else None
+
+    async def usage_card(request: Request, account: sqlite3.Row, token: str) -> str:
+        found = await metered_subscription(account)
+        if found is None:
+            return ""
+        client, sub = found
+        dimension = sub["dimensions"][0]
+        month = datetime.now(UTC).strftime("%Y-%m")
+        try:
+            held = await client.usage_of(sub["id"], month)
+        except PlatformError:
+            held = {"totals": {}, "charged": {}}
+        reported = request.query_params.get("reported", "")
+        note = (
+            f"<p data-testid='reported'>Reported: {html.escape(reported)}</p>" if reported else ""
+        )
+        code = html.escape(dimension["code"])
+        return f"""<form class="card" method="post" action="/work" data-testid="usage-card">
+<h2>Work (reported to the platform as usage)</h2>
+<p>Plan <code>{html.escape(sub["plan"])}</code> · each run is one <code>{code}</code>.</p>
+<p>This month: <b data-testid="usage-total">{html.escape(held["totals"].get(dimension["code"], "0"))}</b>
+{html.escape(dimension["unit"])} reported, <span data-testid="usage-charged">{html.escape(held["charged"].get(dimension["code"], "0"))}</span> charged so far.</p>
+{note}<input type="hidden" name="csrf" value="{token}">
+<button type="submit" data-testid="run-work">Run a task (+1 {code})</button></form>"""
+
+    @app.post("/work")
+    async def work(request: Request, csrf: str = Form()) -> Response:
+        """Do a unit of work for the signed-in user and report it as usage, once per run."""
+        seed = request.cookies.get("demo_csrf", "")
+        expected = hmac.new(form_key, seed.encode(), hashlib.sha256).hexdigest()
+        account = store.session_account(request.cookies.get(SESSION_COOKIE))
+        if account is None or not seed or not hmac.compare_digest(expected, csrf):
+            return _page("Refused", "<p>Sign in from the marketplace, then try again.</p>", 403)
+        found = await metered_subscription(account)
+        if found is None:
+            return _page("No metered plan", "<p>This account has no metered subscription.</p>", 409)
+        client, sub = found
+        now = datetime.now(UTC)
+        # One key per run: a retried report is recognised, never counted twice.
+        record = Usage(f"run-{secrets.token_hex(8)}", sub["id"], sub["dimensions"][0]["code"],
+                       1, now, now)  # fmt: skip
+        try:
+            (result,) = await client.report_usage([record])
+        except PlatformError as exc:
+            return _page("Not reported", f"<p>{html.escape(exc.code)}</p>", 502)
+        return RedirectResponse(f"/?reported={result['status']}", status_code=303)
 
     @app.get("/try/{name}")
     async def try_demo(name: str) -> Response:

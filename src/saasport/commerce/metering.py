@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saasport.catalog.models import PlanPrice
+from saasport.catalog.models import Plan, PlanPrice
 from saasport.commerce.bills import MONTH, month_bounds
-from saasport.commerce.models import Subscription, UsageCharge, UsageRecord
+from saasport.commerce.models import LIVE_STATES, Subscription, UsageCharge, UsageRecord
 from saasport.core.errors import ValidationFailed
 from saasport.db.session import upsert_insert
 
@@ -428,3 +428,40 @@ async def usage_month(
 
 def _quantity(e4: int | None) -> str:
     return f"{(Decimal(int(e4 or 0)) / 10_000).normalize():f}"
+
+
+async def app_subscriptions(
+    db: AsyncSession,
+    *,
+    listing_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
+    org_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """The listing's live subscriptions (of one user or enterprise, when asked), with what an
+    app needs to report their usage: the plan and its dimensions."""
+    query = (
+        select(Subscription, Plan.code, PlanPrice.dimensions)
+        .join(Plan, Plan.id == Subscription.plan_id)
+        .join(PlanPrice, PlanPrice.id == Subscription.price_id)
+        .where(Subscription.listing_id == listing_id, Subscription.state.in_(LIVE_STATES))
+        .order_by(Subscription.started_at, Subscription.id)
+        .limit(limit)
+    )
+    if user_id is not None:
+        query = query.where(Subscription.user_id == user_id)
+    if org_id is not None:
+        query = query.where(Subscription.org_id == org_id)
+    return [
+        {
+            "id": str(s.id),
+            "user_id": str(s.user_id) if s.user_id else None,
+            "org_id": str(s.org_id) if s.org_id else None,
+            "plan": code,
+            "quantity": s.quantity,
+            "state": s.state,
+            "period_end": s.period_end.isoformat() if s.period_end else None,
+            "dimensions": [{"code": d["code"], "unit": d["unit"]} for d in dims],
+        }
+        for s, code, dims in (await db.execute(query)).all()
+    ]

@@ -428,6 +428,38 @@ class NativeClient(RedemptionClient):
 
         return await in_batches(records, send, read, **retry)
 
+    async def subscriptions(
+        self, *, user_id: str | None = None, org_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Your listing's live subscriptions (`GET /api/v1/app/subscriptions`), of a user or
+        an enterprise when given: `{id, plan, state, dimensions: [{code, unit}], ...}`."""
+        params = {k: v for k, v in (("user_id", user_id), ("org_id", org_id)) if v}
+        return list(await self._get_json("/api/v1/app/subscriptions", params))
+
+    async def usage_of(self, subscription_id: str, month: str) -> dict[str, Any]:
+        """What the platform holds of a subscription's usage in a month ("2026-12"), to
+        reconcile with: `{totals, charged, records, next_after}` (`GET /api/v1/usage`)."""
+        params = {"subscription_id": subscription_id, "month": month}
+        return dict(await self._get_json("/api/v1/usage", params))
+
+    async def _get_json(self, path: str, params: dict[str, str]) -> Any:
+        try:
+            r = await self._async_http().get(
+                self.base_url + path, params=params, auth=(self.app_id, self.app_secret)
+            )
+        except httpx.RequestError as exc:
+            raise _unavailable(exc) from exc
+        if r.status_code == 401:
+            raise InvalidClientError("invalid_client", "Unknown AppID or wrong secret.")
+        if r.status_code >= 500:
+            raise PlatformUnavailable(f"http_{r.status_code}", "The platform is not answering.")
+        if r.status_code != 200:
+            raise PlatformError(f"http_{r.status_code}", r.text[:200])
+        try:
+            return r.json()
+        except ValueError:
+            raise PlatformError("bad_answer", "The platform's answer is not JSON.") from None
+
     async def report_usage_totals(
         self, totals: Sequence[Any], **retry: Any
     ) -> list[dict[str, Any]]:

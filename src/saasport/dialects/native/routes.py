@@ -1,6 +1,7 @@
 """Native dialect: the app redeems the jump token with `POST /api/v1/sso/redeem`, asks
-whether an access token still holds (`/api/v1/sso/token-state`) and reports usage
-(`POST /api/v1/usage`).
+whether an access token still holds (`/api/v1/sso/token-state`), finds its subscriptions
+(`GET /api/v1/app/subscriptions`), reports usage (`POST /api/v1/usage`, running totals at
+`/api/v1/usage/totals`) and reads it back (`GET /api/v1/usage`).
 
 The app authenticates with HTTP Basic (AppID, app secret); refusals are the platform's own
 error shape, `{"error": {"code", "message"}}`, with 401 for the app and 400 for the token.
@@ -333,3 +334,44 @@ async def query_usage(
     if held is None:
         return _refused(404, "not_found", N_("No such subscription of this app."))
     return JSONResponse(held, headers=NO_STORE)
+
+
+class AppDimensionOut(BaseModel):
+    code: str
+    unit: str
+
+
+class AppSubscriptionOut(BaseModel):
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    org_id: uuid.UUID | None
+    plan: str
+    quantity: int
+    state: Literal["active", "suspended"]
+    period_end: datetime | None
+    dimensions: list[AppDimensionOut] = Field(description="What usage reports may name.")
+
+
+@router.get(
+    "/app/subscriptions",
+    operation_id="listAppSubscriptions",
+    response_model=list[AppSubscriptionOut],
+    responses=errors(401, 422),
+    openapi_extra={"security": [{"appCredentials": []}]},
+)
+async def app_subscriptions(
+    request: Request,
+    user_id: uuid.UUID | None = None,
+    org_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> JSONResponse:
+    """For merchant apps (HTTP Basic): your listing's live subscriptions — of the user who
+    jumped in (`user_id`) or their enterprise (`org_id`) — to report their usage against."""
+    app = await _app(request)
+    if isinstance(app, JSONResponse):
+        return app
+    listing_id, db, _, _ = app
+    found = await metering.app_subscriptions(
+        db, listing_id=listing_id, user_id=user_id, org_id=org_id, limit=limit
+    )
+    return JSONResponse(found, headers=NO_STORE)
