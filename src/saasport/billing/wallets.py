@@ -250,7 +250,6 @@ async def _move(
     for account, part in ((merchant, sale.amount - commission), (revenue, commission)):
         if part:
             legs[account.id] = sign * part
-    before = await _balance(db, sale.wallet.id)
     transaction = await ledger.post(
         db,
         kind=kind,
@@ -262,15 +261,11 @@ async def _move(
         actor_id=actor_id,
         idempotency_key=idempotency_key,
     )
-    if sign > 0:
-        await alert_if_low(db, sale.wallet, before=before, now=now)
+    # The wallet object is the one the posting locked and moved (no query here); a replayed
+    # transaction (of an earlier time) moved nothing now.
+    if sign > 0 and sale.wallet.alert_below is not None and transaction.created_at == now:
+        await alert_if_low(db, sale.wallet, before=sale.wallet.balance + sale.amount, now=now)
     return transaction
-
-
-async def _balance(db: AsyncSession, account_id: uuid.UUID) -> int:
-    return int(
-        await db.scalar(select(LedgerAccount.balance).where(LedgerAccount.id == account_id)) or 0
-    )
 
 
 async def alert_if_low(
@@ -278,13 +273,8 @@ async def alert_if_low(
 ) -> bool:
     """A charge that takes the wallet from at or above its alert threshold to below it tells
     the holder (a user, or an enterprise's admins), once per crossing."""
-    threshold = await db.scalar(
-        select(LedgerAccount.alert_below).where(LedgerAccount.id == wallet.id)
-    )
-    if threshold is None:
-        return False
-    after = await _balance(db, wallet.id)
-    if not after < threshold <= before:
+    threshold, after = wallet.alert_below, wallet.balance
+    if threshold is None or not after < threshold <= before:
         return False
     if wallet.user_id is not None:
         people = [wallet.user_id]
