@@ -600,6 +600,16 @@ CASES: list[Case] = [
         ("holder", 200),
     ),
     A(
+        "set the spending limit of someone else's subscription",
+        "PUT",
+        "/api/v1/subscriptions/{subscription_id}/spend-limit",
+        lambda w, who: Req(
+            f"/api/v1/subscriptions/{w.subscription_id}/spend-limit", json={"monthly_limit": "0"}
+        ),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 200),
+    ),
+    A(
         "cancel someone else's subscription",
         "POST",
         "/api/v1/subscriptions/{subscription_id}/cancel",
@@ -1252,6 +1262,16 @@ CASES: list[Case] = [
         lambda w, who: Req(
             f"/console/subscriptions/{w.subscription_id}/change",
             data={"plan": "monthly", "quantity": "1", "idempotency_key": f"iso-change-{who}"},
+        ),
+        STRANGERS | {"owner": NF, "staff": NF},
+        ("holder", 303),
+    ),
+    A(
+        "set the spending limit of someone else's subscription (page)",
+        "POST",
+        "/console/subscriptions/{subscription_id}/limit",
+        lambda w, who: Req(
+            f"/console/subscriptions/{w.subscription_id}/limit", data={"monthly_limit": "0"}
         ),
         STRANGERS | {"owner": NF, "staff": NF},
         ("holder", 303),

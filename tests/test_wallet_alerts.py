@@ -91,7 +91,7 @@ async def test_the_wallet_page_sets_the_alert_and_notifications_say_it(
         assert "flash=alert_invalid" in r.headers["location"]
         r = await b.post("/console/wallet/alert", data={"threshold": "20.50"})
         assert "flash=alert_saved" in r.headers["location"]
-        assert 'value="20.50"' in (await b.get("/console/wallet")).text
+        assert 'value="20.5"' in (await b.get("/console/wallet")).text
         assert (await order(user, listing, {"plan": "pro"}, "p")).status_code == 201
         page = await b.get("/notifications")
         assert "¥1.00" in page.text and "¥20.50" in page.text

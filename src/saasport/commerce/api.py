@@ -20,6 +20,7 @@ from saasport.commerce.schemas import (
     PayoutOut,
     QuoteOut,
     SettlementOut,
+    SpendLimitIn,
     SubscriptionOut,
     TrialIn,
     UsageOut,
@@ -191,6 +192,33 @@ async def change_plan(
         quantity=body.quantity,
         idempotency_key=idempotency_key.strip(),
         terms=flows.Terms.of(platform.settings),
+        now=platform.clock(),
+    )
+    return SubscriptionOut.of(subscription)
+
+
+@router.put(
+    "/subscriptions/{subscription_id}/spend-limit",
+    operation_id="setSpendLimit",
+    response_model=SubscriptionOut,
+    responses=errors(403, 404, 422),
+)
+async def set_spend_limit(
+    subscription_id: uuid.UUID,
+    body: SpendLimitIn,
+    user: ApiUser,
+    db: DbSession,
+    platform: PlatformDep,
+) -> SubscriptionOut:
+    """Cap what the subscription's usage may be charged in a calendar month. Past the cap,
+    usage charges wait and the subscription is suspended (you are notified) until you raise
+    it; no usage is lost. null removes the cap."""
+    currency = platform.settings.currency
+    subscription = await changes.set_spend_limit(
+        db,
+        user=user,
+        subscription_id=subscription_id,
+        limit=None if body.monthly_limit is None else Money.parse(body.monthly_limit, currency),
         now=platform.clock(),
     )
     return SubscriptionOut.of(subscription)

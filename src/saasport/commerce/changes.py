@@ -274,3 +274,25 @@ async def _book(
             created_at=now,
         )
     )
+
+
+async def set_spend_limit(
+    db: AsyncSession,
+    *,
+    user: User,
+    subscription_id: uuid.UUID,
+    limit: Money | None,
+    now: datetime,
+) -> Subscription:
+    """Cap what the subscription's usage may be charged in a calendar month (None: no cap).
+    Past it, usage charges wait and the subscription is suspended until the cap is raised
+    (or the month ends and the next one's usage fits); the records are kept."""
+    subscription = await subscription_of(
+        db, user=user, subscription_id=subscription_id, manage=True
+    )
+    if limit is not None and limit.micros < 0:
+        raise ValidationFailed({"monthly_limit": N_("A limit is an amount of zero or more.")})
+    subscription.spend_limit = limit.micros if limit is not None else None
+    subscription.updated_at = now
+    await db.flush()
+    return subscription

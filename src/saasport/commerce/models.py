@@ -67,6 +67,8 @@ class Subscription(UUIDPrimaryKey, Base):
     period_end: Mapped[datetime | None] = mapped_column(index=True)  # paid until
     periods: Mapped[int] = mapped_column(Integer, default=0)  # periods charged so far
     grace_until: Mapped[datetime | None]
+    # The holder's cap on usage charges in a calendar month (micro-units; None: no cap).
+    spend_limit: Mapped[int | None] = mapped_column(BigInteger)
     ended_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

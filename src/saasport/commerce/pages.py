@@ -224,6 +224,31 @@ async def change_subscription(
     return redirect("/console/wallet", flash="plan_changed")
 
 
+class LimitForm(BaseModel):
+    monthly_limit: Annotated[str, Field(max_length=32)] = ""
+
+
+@router.post("/console/subscriptions/{subscription_id}/limit")
+async def subscription_limit(
+    subscription_id: uuid.UUID, form: Form, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    """Cap what this subscription's usage may be charged in a month (blank: no cap)."""
+    back = f"/console/subscriptions/{subscription_id}/change"
+    text = parse_form(form, LimitForm).monthly_limit.strip()
+    try:
+        limit = Money.parse(text, platform.settings.currency) if text else None
+    except MoneyError:
+        return redirect(back, flash="limit_invalid")
+    try:
+        await changes.set_spend_limit(
+            db, user=user, subscription_id=subscription_id, limit=limit, now=platform.clock()
+        )
+    except ValidationFailed:
+        await db.rollback()
+        return redirect(back, flash="limit_invalid")
+    return redirect(back, flash="limit_saved")
+
+
 class AlertForm(BaseModel):
     threshold: Annotated[str, Field(max_length=32)] = ""
 

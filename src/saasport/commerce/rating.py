@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from saasport.accounts.notifications import notify
 from saasport.billing import wallets
 from saasport.billing.ledger import InsufficientFunds
 from saasport.billing.models import TransactionKind
@@ -125,6 +126,9 @@ async def _rate_one(
     delta = amount - before
     key = f"usage:{subscription_id}:{dimension}:{month}:{total_e4}"
     transaction = None
+    if delta > 0 and await _over_limit(db, subscription, month, delta):
+        await _hold(db, subscription, month, now=now, rules=rules, limit=True)
+        return None
     if delta > 0:
         listing = await db.get_one(Listing, subscription.listing_id)
         try:
@@ -138,15 +142,7 @@ async def _rate_one(
                 now=now,
             )
         except InsufficientFunds:
-            if subscription.state == SubscriptionState.ACTIVE:
-                # Not usable until paid: the app is told, like a renewal it could not charge.
-                subscription.grace_until = now + rules.grace
-                plan = await db.get_one(Plan, subscription.plan_id)
-                await change_state(
-                    db, subscription, plan, SubscriptionState.SUSPENDED, "suspended",
-                    now=now, rules=rules,
-                )  # fmt: skip
-                await db.commit()  # the suspension stands; the charge waits
+            await _hold(db, subscription, month, now=now, rules=rules, limit=False)
             return None
     # Every change of the month's total is an order, a free one too: a bill names it all.
     db.add(
@@ -178,3 +174,47 @@ async def _rate_one(
         charge.quantity_e4, charge.amount, charge.updated_at = total_e4, max(amount, before), now
     await db.flush()
     return max(delta, 0)
+
+
+async def _over_limit(db: AsyncSession, subscription: Subscription, month: str, delta: int) -> bool:
+    """Would `delta` more take the month's usage charges past the holder's cap?"""
+    if subscription.spend_limit is None:
+        return False
+    spent = await db.scalar(
+        select(func.coalesce(func.sum(UsageCharge.amount), 0)).where(
+            UsageCharge.subscription_id == subscription.id, UsageCharge.month == month
+        )
+    )
+    return int(spent or 0) + delta > subscription.spend_limit
+
+
+async def _hold(
+    db: AsyncSession,
+    subscription: Subscription,
+    month: str,
+    *,
+    now: datetime,
+    rules: Rules,
+    limit: bool,
+) -> None:
+    """The charge waits (not enough balance, or past the holder's spending limit): the
+    subscription is suspended — the app is told and the holder can no longer use it — until
+    a later run can charge it. The records stay: no usage is lost."""
+    if subscription.state != SubscriptionState.ACTIVE:
+        return
+    subscription.grace_until = now + rules.grace
+    plan = await db.get_one(Plan, subscription.plan_id)
+    await change_state(
+        db, subscription, plan, SubscriptionState.SUSPENDED, "suspended", now=now, rules=rules
+    )
+    if limit:  # the user, or the enterprise admin who bought it
+        listing = await db.get_one(Listing, subscription.listing_id)
+        notify(
+            db,
+            user_id=subscription.user_id or subscription.bought_by_id,
+            kind="spend_limit",
+            link="/console/wallet",
+            params={"listing": listing.name, "month": month},
+            now=now,
+        )
+    await db.commit()

@@ -61,12 +61,15 @@ class SubscriptionOut(BaseModel):
     trial_ends_at: datetime | None
     period_start: datetime
     period_end: datetime | None
+    spend_limit: str | None = Field(
+        default=None, description="The holder's monthly cap on usage charges, exact."
+    )
 
     @classmethod
     def of(cls, s: Subscription) -> SubscriptionOut:
-        return cls(
-            **{k: getattr(s, k) for k in cls.model_fields},
-        )
+        fields = {k: getattr(s, k) for k in cls.model_fields if k != "spend_limit"}
+        limit = None if s.spend_limit is None else Money(s.spend_limit, "CNY").exact()
+        return cls(**fields, spend_limit=limit)
 
 
 class OrderForm(BaseModel):
@@ -283,3 +286,11 @@ class QuoteOut(BaseModel):
             period_end=quote.period_end,
             in_trial=quote.in_trial,
         )
+
+
+class SpendLimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    monthly_limit: Amount | None = Field(
+        description="The most this subscription's usage may be charged in a month; null: no cap."
+    )

@@ -44,6 +44,8 @@ def make_environment() -> Environment:
     env.filters["money"] = lambda micros, currency: Money(int(micros), currency).display()
     env.filters["unit_price"] = lambda micros, currency: Money(int(micros), currency).precise()
     env.filters["exact_money"] = env.filters["unit_price"]  # bills: every digit charged
+    # An amount as a form field holds it: digits only ("100", "0.5"), read back by Money.parse.
+    env.filters["amount_input"] = lambda micros: Money(int(micros)).exact().rstrip("0").rstrip(".")
     return env
 
 
