@@ -62,6 +62,8 @@ def test_demo_serves_demo_data_and_the_merchant_app(tmp_path: Path) -> None:
             f"{base}/api/v1/auth/login", json={"identifier": "alice", "password": "saasport-demo"}
         ).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
+        wallet = httpx.get(f"{base}/api/v1/me/wallet", headers=auth).json()
+        assert wallet["balance"] == "500.000000"  # the demo credit, booked once
         for item in httpx.get(f"{base}/api/v1/catalog").json()["items"]:
             ent = httpx.post(
                 f"{base}/api/v1/catalog/{item['id']}/trial", json={}, headers=auth

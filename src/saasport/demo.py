@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from saasport.accounts import service as accounts
 from saasport.accounts.models import User
 from saasport.accounts.schemas import RegisterIn
+from saasport.billing import wallets
 from saasport.catalog import media, plans, service, workflow
 from saasport.catalog.models import Listing, ListingState
 from saasport.catalog.plan_schemas import PlanIn
 from saasport.catalog.schemas import ListingCreate
 from saasport.config import Settings
 from saasport.core import rules
+from saasport.core.money import Money
 from saasport.demo_content import DEMO_APPS, DemoApp, render_icon, render_screenshot
 from saasport.dialects import builtin
 from saasport.platform import Platform
@@ -120,9 +122,21 @@ async def _seed(
     platform: Platform, db: AsyncSession, creds: DemoCredentials, merchant_url: str
 ) -> None:
     now = platform.clock()
-    await _user(platform, db, "alice", DEMO_PASSWORD, "alice@example.com")
+    alice, _ = await _user(platform, db, "alice", DEMO_PASSWORD, "alice@example.com")
     operator, _ = await _user(platform, db, "operator", DEMO_PASSWORD, "ops@example.com")
     operator.is_operator = True
+    await db.flush()
+    # Alice has money to buy with, booked once (the key) like an offline bank transfer.
+    await wallets.adjust(
+        db,
+        operator=operator,
+        holder=wallets.Holder(user_id=alice.id),
+        direction="credit",
+        amount=Money.parse("500.00", platform.settings.currency),
+        reason="演示充值 demo credit",
+        idempotency_key="demo:alice-credit",
+        now=now,
+    )
     merchant, _ = await _user(platform, db, "merchant", DEMO_PASSWORD, "isv@example.com")
     merchant.is_merchant = True
     for app in DEMO_APPS:
