@@ -134,10 +134,11 @@ async def get_held_app(
 
 async def subscriptions_with_names(
     db: AsyncSession, *, user: User
-) -> list[tuple[Subscription, str, str]]:
-    """The user's subscriptions (and their enterprises'), with the listing's and plan's names."""
+) -> list[tuple[Subscription, str, str, str]]:
+    """The user's subscriptions (and their enterprises'), with the listing's and plan's names
+    and the plan's kind."""
     rows = await db.execute(
-        select(Subscription, Listing.name, Plan.name)
+        select(Subscription, Listing.name, Plan.name, Plan.kind)
         .join(Listing, Listing.id == Subscription.listing_id)
         .join(Plan, Plan.id == Subscription.plan_id)
         .where(
@@ -148,7 +149,7 @@ async def subscriptions_with_names(
         )
         .order_by(Subscription.created_at.desc())
     )
-    return [(s, listing, plan) for s, listing, plan in rows.all()]
+    return [(s, listing, plan, kind) for s, listing, plan, kind in rows.all()]
 
 
 async def subscriptions_of(db: AsyncSession, *, user: User) -> list[Subscription]:
