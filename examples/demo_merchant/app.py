@@ -382,7 +382,14 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
             subs = await client.subscriptions(user_id=account["platform_user_id"])
         except PlatformError:
             return None
-        metered = [s for s in subs if s["dimensions"] and s["state"] == "active"]
+        metered = [
+            s
+            for s in subs
+            if isinstance(s.get("dimensions"), list)
+            and s["dimensions"]
+            and isinstance(s["dimensions"][0], dict)
+            and s.get("state") == "active"
+        ]
         return (client, metered[0]) if metered else None
 
     async def usage_card(request: Request, account: sqlite3.Row, token: str) -> str:
@@ -393,19 +400,20 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         dimension = sub["dimensions"][0]
         month = datetime.now(UTC).strftime("%Y-%m")
         try:
-            held = await client.usage_of(sub["id"], month)
+            held = await client.usage_of(str(sub.get("id")), month)
         except PlatformError:
-            held = {"totals": {}, "charged": {}}
+            held = {}
+        totals, charged = held.get("totals") or {}, held.get("charged") or {}
         reported = request.query_params.get("reported", "")
         note = (
             f"<p data-testid='reported'>Reported: {html.escape(reported)}</p>" if reported else ""
         )
-        code = html.escape(dimension["code"])
+        code = html.escape(str(dimension.get("code", "")))
         return f"""<form class="card" method="post" action="/work" data-testid="usage-card">
 <h2>Work (reported to the platform as usage)</h2>
-<p>Plan <code>{html.escape(sub["plan"])}</code> · each run is one <code>{code}</code>.</p>
-<p>This month: <b data-testid="usage-total">{html.escape(held["totals"].get(dimension["code"], "0"))}</b>
-{html.escape(dimension["unit"])} reported, <span data-testid="usage-charged">{html.escape(held["charged"].get(dimension["code"], "0"))}</span> charged so far.</p>
+<p>Plan <code>{html.escape(str(sub.get("plan", "")))}</code> · each run is one <code>{code}</code>.</p>
+<p>This month: <b data-testid="usage-total">{html.escape(str(totals.get(dimension.get("code"), "0")))}</b>
+{html.escape(str(dimension.get("unit", "")))} reported, <span data-testid="usage-charged">{html.escape(str(charged.get(dimension.get("code"), "0")))}</span> charged so far.</p>
 {note}<input type="hidden" name="csrf" value="{token}">
 <button type="submit" data-testid="run-work">Run a task (+1 {code})</button></form>"""
 
@@ -423,8 +431,8 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         client, sub = found
         now = datetime.now(UTC)
         # One key per run: a retried report is recognised, never counted twice.
-        record = Usage(f"run-{secrets.token_hex(8)}", sub["id"], sub["dimensions"][0]["code"],
-                       1, now, now)  # fmt: skip
+        record = Usage(f"run-{secrets.token_hex(8)}", str(sub.get("id")),
+                       str(sub["dimensions"][0].get("code", "")), 1, now, now)  # fmt: skip
         try:
             (result,) = await client.report_usage([record])
         except PlatformError as exc:

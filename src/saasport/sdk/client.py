@@ -434,13 +434,19 @@ class NativeClient(RedemptionClient):
         """Your listing's live subscriptions (`GET /api/v1/app/subscriptions`), of a user or
         an enterprise when given: `{id, plan, state, dimensions: [{code, unit}], ...}`."""
         params = {k: v for k, v in (("user_id", user_id), ("org_id", org_id)) if v}
-        return list(await self._get_json("/api/v1/app/subscriptions", params))
+        found = await self._get_json("/api/v1/app/subscriptions", params)
+        if not isinstance(found, list) or not all(isinstance(s, dict) for s in found):
+            raise PlatformError("bad_answer", "The platform's answer is not a list.")
+        return found
 
     async def usage_of(self, subscription_id: str, month: str) -> dict[str, Any]:
         """What the platform holds of a subscription's usage in a month ("2026-12"), to
         reconcile with: `{totals, charged, records, next_after}` (`GET /api/v1/usage`)."""
         params = {"subscription_id": subscription_id, "month": month}
-        return dict(await self._get_json("/api/v1/usage", params))
+        held = await self._get_json("/api/v1/usage", params)
+        if not isinstance(held, dict):
+            raise PlatformError("bad_answer", "The platform's answer is not an object.")
+        return held
 
     async def _get_json(self, path: str, params: dict[str, str]) -> Any:
         try:
