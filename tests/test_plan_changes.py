@@ -110,8 +110,15 @@ async def test_seats_change_and_bad_changes_are_refused(
     listing = await selling(merchant, operator, seats=SEATS, usage=USAGE)
     user = await funded(client, operator, "100.00")
     sub = (await order(user, listing, {"plan": "seats", "quantity": 2}, "o")).json()
+    r = await send(user, f"/api/v1/subscriptions/{sub['id']}/cancel", {}, None)
+    assert r.status_code == 200  # (a cancelled one cannot change: a fresh one, not renewing)
+    assert (await change(user, sub, {"plan": "seats", "quantity": 3}, "x")).status_code == 409
+    sub = (
+        await order(user, listing, {"plan": "seats", "quantity": 2, "auto_renew": False}, "o2")
+    ).json()
     r = await change(user, sub, {"plan": "seats", "quantity": 5}, "more")
     assert r.status_code == 200 and r.json()["quantity"] == 5, r.text
+    assert r.json()["auto_renew"] is False  # the holder's choice survives a change
     assert (await orders_of(platform, sub))[-1] == ("change", 50_000_000)
     for body, status, code in (
         ({"plan": "seats", "quantity": 5}, 422, "validation_failed"),  # what it has

@@ -39,7 +39,7 @@ async def test_a_charge_below_the_threshold_tells_the_holder_once(
     page = await client.get("/api/v1/me/wallet", headers=user.headers)
     assert page.json()["alert_below"] == "60.000000"
 
-    for bad in ("-1", "abc", 1.5, "0.0000001"):
+    for bad in ("-1", "abc", 1.5, "0.0000001", "1e999999999", "1e-999999999", "NaN"):
         r = await user.put("/api/v1/me/wallet/alert", json={"threshold": bad})
         assert r.status_code == 422, bad
     r = await user.put("/api/v1/me/wallet/alert", json={"threshold": None})

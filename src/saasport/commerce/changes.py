@@ -219,7 +219,6 @@ async def change_plan(
         subscription.period_start = now
         subscription.period_end = quote.period_end
         subscription.periods = next_period
-        subscription.auto_renew = quote.plan.auto_renew
     subscription.updated_at = now
     await entitle(db, subscription, until=subscription.period_end, now=now)
     payload = event_payload(subscription, quote.plan, quote.price, quote.charge, terms.currency)
@@ -286,7 +285,7 @@ async def set_spend_limit(
 ) -> Subscription:
     """Cap what the subscription's usage may be charged in a calendar month (None: no cap).
     Past it, usage charges wait and the subscription is suspended until the cap is raised
-    (or the month ends and the next one's usage fits); the records are kept."""
+    (the grace period runs meanwhile, as for any unpaid charge); the records are kept."""
     subscription = await subscription_of(
         db, user=user, subscription_id=subscription_id, manage=True
     )

@@ -140,6 +140,11 @@ async def _advance(
             return None  # the usage is charged first
         if subscription.period_end is not None and subscription.period_end > now:
             return await _resume(db, subscription, plan, now=now, rules=rules)
+        if plan.kind == PlanKind.TRIAL or not subscription.auto_renew:
+            # Its period ended while suspended, and it was not to renew: it ends here.
+            return await change_state(
+                db, subscription, plan, S.EXPIRED, "expired", now=now, rules=rules
+            )
     charged = await _charge_next(db, subscription, plan, now=now, rules=rules)
     if charged:
         return charged

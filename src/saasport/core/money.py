@@ -51,10 +51,12 @@ class Money:
             raise MoneyError("floats are not money: send the amount as a decimal string")
         try:
             value = Decimal(text) if not isinstance(text, Decimal) else text
-        except (InvalidOperation, ValueError):
+        except (InvalidOperation, ValueError, ArithmeticError):
             raise MoneyError(f"not an amount: {str(text)[:40]!r}") from None
         if not value.is_finite():
             raise MoneyError("not an amount: infinite or NaN")
+        if value and not -7 <= value.adjusted() <= 15:  # "1e999999999", "1e-999999999"
+            raise MoneyError("amount out of range or over-precise")
         micros = value * MICROS
         if micros != micros.to_integral_value():
             raise MoneyError("at most six decimals")
