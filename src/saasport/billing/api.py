@@ -6,9 +6,7 @@ first transaction; the same key with another body is refused (409 `idempotency_c
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 
 from saasport.billing import wallets
 from saasport.billing.models import LedgerAccount
@@ -20,29 +18,13 @@ from saasport.billing.schemas import (
     TransactionOut,
     WalletOut,
 )
-from saasport.core.errors import ValidationFailed
-from saasport.core.messages import N_
 from saasport.core.money import Money
 from saasport.deps import ApiUser, DbSession, PlatformDep
 from saasport.web.errors import errors
-from saasport.web.idempotency import idempotent
+from saasport.web.idempotency import IdempotencyKey, idempotent, required_key
 from saasport.web.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/api/v1", tags=["wallets"], route_class=UnitOfWorkRoute)
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Required: a key of the caller's choosing, unique per intended movement.",
-    ),
-]
-
-
-def _key(value: str | None) -> str:
-    if not value or not value.strip():
-        raise ValidationFailed({"Idempotency-Key": N_("This call needs an Idempotency-Key.")})
-    return value.strip()
 
 
 async def _wallet_out(db: DbSession, wallet: LedgerAccount) -> WalletOut:
@@ -134,7 +116,7 @@ async def adjust_wallet(
         direction=body.direction,
         amount=Money.parse(body.amount, currency),
         reason=body.reason,
-        idempotency_key=_key(idempotency_key),
+        idempotency_key=required_key(idempotency_key),
         now=platform.clock(),
     )
     wallet = await wallets.wallet_of(db, holder, currency=currency, now=platform.clock())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from saasport.catalog.plan_schemas import Code
 from saasport.catalog.schemas import CatalogItem
@@ -25,12 +25,10 @@ from saasport.commerce.schemas import (
     TrialIn,
     UsageOut,
 )
-from saasport.core.errors import ValidationFailed
-from saasport.core.messages import N_
 from saasport.core.money import Money
 from saasport.deps import ApiUser, DbSession, PlatformDep
 from saasport.web.errors import errors
-from saasport.web.idempotency import idempotent
+from saasport.web.idempotency import IdempotencyKey, idempotent, required_key
 from saasport.web.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/api/v1", tags=["entitlements"], route_class=UnitOfWorkRoute)
@@ -86,12 +84,10 @@ async def order_plan(
     user: ApiUser,
     db: DbSession,
     platform: PlatformDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> SubscriptionOut:
     """Buy a plan for yourself or (as its admin) your enterprise, paid from the wallet at
     once. The same Idempotency-Key again returns the same subscription, charged once."""
-    if not idempotency_key or not idempotency_key.strip():
-        raise ValidationFailed({"Idempotency-Key": N_("This call needs an Idempotency-Key.")})
     subscription = await flows.buy(
         db,
         user=user,
@@ -100,7 +96,7 @@ async def order_plan(
         quantity=body.quantity,
         org_id=body.org_id,
         auto_renew=body.auto_renew,
-        idempotency_key=idempotency_key.strip(),
+        idempotency_key=required_key(idempotency_key),
         terms=flows.Terms.of(platform.settings),
         now=platform.clock(),
     )
@@ -177,20 +173,18 @@ async def change_plan(
     user: ApiUser,
     db: DbSession,
     platform: PlatformDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> SubscriptionOut:
     """Upgrade or downgrade: the unused part of the paid period is credited, the new plan's
     full period charged from now (see `quotePlanChange`); refused whole (402) when the
     balance does not cover it. The same Idempotency-Key changes it once."""
-    if not idempotency_key or not idempotency_key.strip():
-        raise ValidationFailed({"Idempotency-Key": N_("This call needs an Idempotency-Key.")})
     subscription = await changes.change_plan(
         db,
         user=user,
         subscription_id=subscription_id,
         plan_code=body.plan,
         quantity=body.quantity,
-        idempotency_key=idempotency_key.strip(),
+        idempotency_key=required_key(idempotency_key),
         terms=flows.Terms.of(platform.settings),
         now=platform.clock(),
     )
@@ -326,12 +320,10 @@ async def record_payout(
     user: ApiUser,
     db: DbSession,
     platform: PlatformDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> PayoutOut:
     """Operators: record a transfer of a merchant's earnings (made outside, e.g. by bank),
     in whole fen and never more than owed. The same Idempotency-Key books it once."""
-    if not idempotency_key or not idempotency_key.strip():
-        raise ValidationFailed({"Idempotency-Key": N_("This call needs an Idempotency-Key.")})
     currency = platform.settings.currency
     amount = Money.parse(body.amount, currency)
     tx = await bills.pay_out(
@@ -341,7 +333,7 @@ async def record_payout(
         amount=amount.micros,
         currency=currency,
         reference=body.reference,
-        idempotency_key=idempotency_key.strip(),
+        idempotency_key=required_key(idempotency_key),
         now=platform.clock(),
     )
     account = await bills.merchant_account(db, body.merchant_id, currency)

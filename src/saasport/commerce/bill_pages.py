@@ -18,6 +18,7 @@ from saasport.billing.ledger import IdempotencyConflict
 from saasport.billing.wallets import require_operator
 from saasport.catalog.service import require_merchant
 from saasport.commerce import bills, reports
+from saasport.commerce.schemas import blank_is_none
 from saasport.core.errors import ValidationFailed
 from saasport.core.inputs import Amount, Line
 from saasport.core.money import Money
@@ -32,11 +33,7 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Month = Annotated[str, Query(max_length=7)]
 
 
-def _blank_is_none(value: object) -> object:
-    return value or None
-
-
-OrgQuery = Annotated[uuid.UUID | None, BeforeValidator(_blank_is_none), Query()]
+OrgQuery = Annotated[uuid.UUID | None, BeforeValidator(blank_is_none), Query()]
 
 
 def _month(month: str, now: datetime) -> str:

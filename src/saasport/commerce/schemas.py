@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from saasport.catalog.plan_schemas import Code
 from saasport.catalog.schemas import CatalogItem
-from saasport.commerce.bills import Bill, Settlement
+from saasport.commerce.bills import Bill, Movement, Settlement
 from saasport.commerce.changes import Quote
 from saasport.commerce.models import Subscription
 from saasport.commerce.reports import UsageLine
@@ -19,12 +19,12 @@ from saasport.core.inputs import Amount, Line
 from saasport.core.money import Money
 
 
-def _blank_is_none(value: object) -> object:
+def blank_is_none(value: object) -> object:
     return value or None
 
 
 class TrialIn(BaseModel):
-    org_id: Annotated[uuid.UUID | None, BeforeValidator(_blank_is_none)] = None
+    org_id: Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)] = None
 
 
 class EntitlementOut(BaseModel):
@@ -42,7 +42,7 @@ class OrderIn(BaseModel):
 
     plan: Code = Field(description="The plan's code, as the application's page lists it.")
     quantity: Annotated[int, Field(ge=1, le=100_000)] = Field(default=1, description="Seats.")
-    org_id: Annotated[uuid.UUID | None, BeforeValidator(_blank_is_none)] = Field(
+    org_id: Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)] = Field(
         default=None, description="Buy for this enterprise (its admins only), from its wallet."
     )
     auto_renew: bool | None = Field(default=None, description="Default: the plan's.")
@@ -77,7 +77,7 @@ class OrderForm(BaseModel):
 
     plan: Code
     quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
-    org_id: Annotated[uuid.UUID | None, BeforeValidator(_blank_is_none)] = None
+    org_id: Annotated[uuid.UUID | None, BeforeValidator(blank_is_none)] = None
     idempotency_key: Annotated[str, Field(min_length=8, max_length=80, pattern=r"^[a-z0-9-]+$")]
 
 
@@ -105,6 +105,10 @@ class MovementOut(BaseModel):
     kind: str
     memo: str
     amount: str = Field(description="Into the wallet (positive) or out of it, exact.")
+
+    @classmethod
+    def of(cls, m: Movement, *, currency: str) -> MovementOut:
+        return cls(at=m.at, kind=m.kind, memo=m.memo, amount=_exact(m.amount, currency))
 
 
 class BillOut(BaseModel):
@@ -149,10 +153,7 @@ class BillOut(BaseModel):
                 )
                 for line in bill.lines
             ],
-            movements=[
-                MovementOut(at=m.at, kind=m.kind, memo=m.memo, amount=_exact(m.amount, cur))
-                for m in bill.movements
-            ],
+            movements=[MovementOut.of(m, currency=cur) for m in bill.movements],
         )
 
 
@@ -204,10 +205,7 @@ class SettlementOut(BaseModel):
                 )
                 for line in s.lines
             ],
-            payouts=[
-                MovementOut(at=p.at, kind=p.kind, memo=p.memo, amount=_exact(p.amount, cur))
-                for p in s.payouts
-            ],
+            payouts=[MovementOut.of(p, currency=cur) for p in s.payouts],
         )
 
 

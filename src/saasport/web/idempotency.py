@@ -24,20 +24,35 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request, Response
+from fastapi import Header, Request, Response
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saasport.core.errors import Conflict
+from saasport.core.errors import Conflict, ValidationFailed
 from saasport.core.messages import N_
 from saasport.db.answers import IdempotentAnswer
 
 TTL = timedelta(hours=24)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Required: a key of the caller's choosing, unique per intended movement.",
+    ),
+]
 HEADER = "idempotency-key"
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def required_key(value: str | None) -> str:
+    """The Idempotency-Key a money-moving call must carry, trimmed (422 without one)."""
+    if not value or not value.strip():
+        raise ValidationFailed({"Idempotency-Key": N_("This call needs an Idempotency-Key.")})
+    return value.strip()
 
 
 def idempotent(endpoint: F) -> F:
