@@ -65,9 +65,24 @@ def test_demo_serves_demo_data_and_the_merchant_app(tmp_path: Path) -> None:
         wallet = httpx.get(f"{base}/api/v1/me/wallet", headers=auth).json()
         assert wallet["balance"] == "500.000000"  # the demo credit, booked once
         for item in httpx.get(f"{base}/api/v1/catalog").json()["items"]:
-            ent = httpx.post(
-                f"{base}/api/v1/catalog/{item['id']}/trial", json={}, headers=auth
-            ).json()
+            # Free applications are taken free; those sold by plans, bought (the first plan).
+            plans = httpx.get(f"{base}/api/v1/catalog/{item['id']}").json()["plans"]
+            if plans[0]["kind"] == "free":
+                r = httpx.post(f"{base}/api/v1/catalog/{item['id']}/trial", json={}, headers=auth)
+                assert r.status_code == 201, r.text
+            else:
+                assert all(p["kind"] != "free" for p in plans)  # sold: nothing given away
+                r = httpx.post(
+                    f"{base}/api/v1/catalog/{item['id']}/orders",
+                    json={"plan": plans[0]["code"]},
+                    headers=auth | {"Idempotency-Key": f"demo-{item['id']}"},
+                )
+                assert r.status_code == 201, r.text
+            (ent,) = [
+                e
+                for e in httpx.get(f"{base}/api/v1/entitlements", headers=auth).json()
+                if e["listing"]["id"] == item["id"]
+            ]
             url = httpx.post(f"{base}/api/v1/entitlements/{ent['id']}/launch", headers=auth).json()[
                 "redirect_url"
             ]

@@ -328,13 +328,10 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
     r = await owner.post(f"/api/v1/catalog/{published['id']}/trial", json={"org_id": org_id})
     assert r.status_code == 201, r.text
     org_entitlement = r.json()["id"]
-    r = await holder.client.post(
-        f"/api/v1/catalog/{published['id']}/orders",
-        json={"plan": "try"},
-        headers=holder.headers | {"Idempotency-Key": "world"},
-    )
-    assert r.status_code == 201, r.text
-    subscription_id = r.json()["id"]
+    # The trial is a subscription of the listing's trial plan.
+    r = await holder.get("/api/v1/subscriptions")
+    assert r.status_code == 200, r.text
+    (subscription_id,) = [s["id"] for s in r.json() if s["listing_id"] == published["id"]]
     # Staff buys the monthly plan for themselves: the owner has earnings an operator pays out.
     # The holder has the price of it too, to move from the trial to the monthly plan.
     for funded in (staff, holder):
@@ -577,7 +574,7 @@ CASES: list[Case] = [
             headers={"Idempotency-Key": f"iso-{who}"},
         ),
         STRANGERS | {"staff": FORBIDDEN},
-        ("owner", 201),
+        ("owner", 409),  # let through: the enterprise holds its trial already
     ),
     A(
         "quote a plan change of someone else's subscription",
@@ -989,6 +986,33 @@ CASES: list[Case] = [
         lambda w, who: Req(f"/merchant/listings/{w.published['id']}/credentials"),
         STRANGERS,
         ("owner", 200),
+    ),
+    A(
+        "read another merchant's plans (page)",
+        "GET",
+        "/merchant/listings/{listing_id}/plans",
+        lambda w, who: Req(f"/merchant/listings/{w.draft['id']}/plans"),
+        STRANGERS,
+        ("owner", 200),
+    ),
+    A(
+        "set a plan on another merchant's listing (page)",
+        "POST",
+        "/merchant/listings/{listing_id}/plans",
+        lambda w, who: Req(
+            f"/merchant/listings/{w.draft['id']}/plans",
+            data={k: str(v) for k, v in PLAN_EDIT.items()} | {"code": "monthly"},
+        ),
+        STRANGERS,
+        ("owner", 303),
+    ),
+    A(
+        "archive a plan of another merchant's listing (page)",
+        "POST",
+        "/merchant/listings/{listing_id}/plans/{code}/archive",
+        lambda w, who: Req(f"/merchant/listings/{w.draft['id']}/plans/try/archive"),
+        STRANGERS,
+        ("owner", 303),
     ),
     A(
         "mark another merchant's new secret as stored",

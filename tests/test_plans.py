@@ -33,7 +33,8 @@ USAGE = {
 
 
 async def draft(merchant: Api) -> dict[str, Any]:
-    r = await merchant.post("/api/v1/listings", json=LISTING)
+    """A listing sold by plans (identity and billing): it starts without any."""
+    r = await merchant.post("/api/v1/listings", json=LISTING | {"integration_mode": 2})
     assert r.status_code == 201, r.text
     return dict(r.json())
 
@@ -132,7 +133,7 @@ async def test_only_the_owner_edits_plans_and_only_before_publication(
 async def test_the_storefront_shows_the_plans_to_everyone(
     merchant: Api, operator: Api, client: httpx.AsyncClient
 ) -> None:
-    r = await merchant.post("/api/v1/listings", json=LISTING)
+    r = await merchant.post("/api/v1/listings", json=LISTING | {"integration_mode": 2})
     listing = r.json()
     url = f"/api/v1/listings/{listing['id']}/plans"
     for code, plan in (("pro-monthly", MONTHLY), ("usage", USAGE)):

@@ -28,7 +28,7 @@ def basic(app_id: str, secret: str) -> dict[str, str]:
 
 async def metered(merchant: Api, operator: Api, client: httpx.AsyncClient) -> dict[str, Any]:
     """A published usage listing, its credentials, and a user's subscription to it."""
-    r = await merchant.post("/api/v1/listings", json=LISTING)
+    r = await merchant.post("/api/v1/listings", json=LISTING | {"integration_mode": 2})
     created = r.json()
     url = f"/api/v1/listings/{created['id']}/plans/usage"
     assert (await merchant.client.put(url, json=USAGE, headers=merchant.headers)).status_code == 200
@@ -376,4 +376,35 @@ async def test_a_subscription_suspended_for_unpaid_usage_resumes_once_it_is_paid
     async with platform.sessionmaker() as db:
         topics = [e.topic for e in await events_of(db, f"subscription:{sub['id']}")]
     assert topics == ["subscription.created", "subscription.suspended", "subscription.resumed"]
+    await holds(platform)
+
+
+async def test_a_suspended_subscription_not_to_renew_ends_with_its_period_once_paid(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    """Its usage is charged after the top-up, and then it expires: no new period."""
+    from datetime import timedelta
+
+    from saasport.commerce.scheduler import tick
+    from saasport.commerce.tasks import Rules
+    from saasport.outbox.service import events_of
+    from tests.test_ledger import holds, send
+
+    m = await metered(merchant, operator, client)
+    user = await funded(client, operator, "1.00")
+    body = {"plan": "usage", "auto_renew": False}
+    sub = (await order(user, m["listing"]["id"], body, "not-renewing")).json()
+    rules = Rules.of(platform.settings)
+    await report(client, m["auth"], [record(sub, "nr-big", quantity=40_000)])  # ¥12.70 > ¥1
+    await tick(platform.sessionmaker, now=platform.clock(), rules=rules)
+    credit = {"user_id": user.user["id"], "direction": "credit", "amount": "20", "reason": "t"}
+    await send(operator, "/api/v1/operator/wallets/adjustments", credit, f"nr-{uuid.uuid4()}")
+    later = platform.clock() + timedelta(days=32)  # its month is over
+    await tick(platform.sessionmaker, now=later, rules=rules)
+    async with platform.sessionmaker() as db:
+        ended = await db.get_one(Subscription, uuid.UUID(sub["id"]))
+        topics = [e.topic for e in await events_of(db, f"subscription:{sub['id']}")]
+    assert ended.state == "expired" and ended.periods == 0  # no period charged, none begun
+    assert topics == ["subscription.created", "subscription.suspended", "subscription.expired"]
+    assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "8.300000"  # usage only
     await holds(platform)

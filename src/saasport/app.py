@@ -20,7 +20,7 @@ from saasport.accounts import pages as accounts_pages
 from saasport.billing import api as billing_api
 from saasport.billing import pages as billing_pages
 from saasport.catalog import api as catalog_api
-from saasport.catalog import credentials_pages, review_pages
+from saasport.catalog import credentials_pages, plan_pages, review_pages
 from saasport.catalog import pages as catalog_pages
 from saasport.commerce import api as commerce_api
 from saasport.commerce import bill_pages
@@ -52,6 +52,7 @@ PAGE_ROUTERS = (
     accounts_pages.router,
     catalog_pages.router,
     credentials_pages.router,
+    plan_pages.router,
     review_pages.router,
     commerce_pages.router,
     bill_pages.router,

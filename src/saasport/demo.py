@@ -30,7 +30,7 @@ from saasport.platform import Platform
 
 DEMO_PASSWORD = "saasport-demo"  # printed on the console: demo accounts only
 
-# Plans of some demo applications (the others offer their free trial only).
+# Plans of some demo applications (the others are free: their free plan only).
 DEMO_PLANS: dict[str, dict[str, dict[str, object]]] = {
     "workbench": {
         "team-monthly": {
@@ -192,6 +192,8 @@ async def _publish(
         permissions=list(app.permissions),  # type: ignore[arg-type]
         entry_url=entry_url,
         demo_url=demo_url,
+        # Sold by plans: identity and billing (mode 2); the others are free (mode 1).
+        integration_mode=2 if app.slug in DEMO_PLANS else 1,
     )
     listing, secret = await service.create_listing(
         db, owner=merchant, fields=fields, box=platform.box, now=now

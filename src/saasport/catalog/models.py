@@ -124,6 +124,7 @@ class ListingEvent(UUIDPrimaryKey, Base):
 
 
 class PlanKind(enum.StrEnum):
+    FREE = "free"  # free to use, without an end (an identity-only listing's offer)
     TRIAL = "trial"  # free for `trial_days`
     PERIODIC = "periodic"  # 包年包月: prepaid per month or year, optionally renewed
     HOURLY = "hourly"  # 按需-按时长: each hour charged in advance

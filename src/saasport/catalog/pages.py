@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from saasport.accounts.models import User
-from saasport.catalog import media, service, storefront, workflow
+from saasport.catalog import media, plans, service, storefront, workflow
 from saasport.catalog.credentials_pages import remember_reveal
 from saasport.catalog.models import Listing
 from saasport.catalog.schemas import (
@@ -164,6 +164,7 @@ async def _own_editor(
         editable=listing.state in service.EDITABLE_STATES,
         error=error,
         missing=service.missing_for_submission(listing),
+        plan_count=len(await plans.plans_of(db, listing.id)),
     )
 
 

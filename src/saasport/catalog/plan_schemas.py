@@ -95,6 +95,8 @@ class PlanIn(BaseModel):
         if price < 0:
             raise ValueError(N_("A price cannot be negative."))
         k = self.kind
+        if k == PlanKind.FREE and (self.trial_days or price or self.dimensions or self.per_seat):
+            raise ValueError(N_("A free plan has no price, no trial days and no seats."))
         if k == PlanKind.TRIAL and (self.trial_days is None or price or self.dimensions):
             raise ValueError(N_("A trial plan has trial days and no price."))
         if k == PlanKind.PERIODIC and (self.period is None or price <= 0 or self.dimensions):
@@ -208,6 +210,8 @@ class PlanOut(BaseModel):
 def price_label(plan: Plan, price: PlanPrice, *, currency: str) -> str:
     money = Money(price.amount, currency).display()
     seat = " / seat" if plan.per_seat else ""
+    if plan.kind == PlanKind.FREE:
+        return "free"
     if plan.kind == PlanKind.TRIAL:
         return f"free · {plan.trial_days} days"
     if plan.kind == PlanKind.PERIODIC:

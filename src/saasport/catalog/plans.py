@@ -72,6 +72,8 @@ async def set_plan(
         raise ValidationFailed({"code": N_("A listing has at most 12 plans.")})
     if fields.kind == PlanKind.TRIAL and any(p.kind == PlanKind.TRIAL for p in others):
         raise ValidationFailed({"kind": N_("A listing has one trial plan.")})
+    if fields.kind == PlanKind.FREE and any(p.kind == PlanKind.FREE for p in others):
+        raise ValidationFailed({"kind": N_("A listing has one free plan.")})
     if plan is None:
         plan = Plan(listing_id=listing.id, code=code, created_at=now)
         db.add(plan)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import User
 from saasport.catalog import credentials, events
-from saasport.catalog.models import Listing, ListingState
+from saasport.catalog.models import Listing, ListingState, Plan, PlanKind, PlanPrice
 from saasport.catalog.schemas import ListingCreate, ListingFields
 from saasport.core.crypto import SecretBox
 from saasport.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -65,9 +65,41 @@ async def create_listing(
     )
     db.add(listing)
     await db.flush()
+    if listing.integration_mode == 1:
+        # Identity only: the application is free to use (seed 000, 模式一). The merchant
+        # sees this plan in the editor and may replace it with priced ones.
+        add_free_plan(db, listing, now=now)
     events.record(db, listing, actor=owner, action="create", from_state="", now=now)
     await db.flush()
     return listing, secret
+
+
+def add_free_plan(db: AsyncSession, listing: Listing, *, now: datetime) -> Plan:
+    plan = Plan(
+        id=uuid.uuid4(),
+        listing_id=listing.id,
+        code="free",
+        name="Free",
+        kind=PlanKind.FREE,
+        summary="",
+        included=[],
+        auto_renew=False,
+        created_at=now,
+    )
+    db.add(plan)
+    db.add(
+        PlanPrice(
+            plan_id=plan.id,
+            version=1,
+            amount=0,
+            dimensions=[],
+            quotas={},
+            created_at=now,
+            new_orders_from=now,
+            renewals_from=now,
+        )
+    )
+    return plan
 
 
 async def get_own_listing(db: AsyncSession, *, owner: User, listing_id: uuid.UUID) -> Listing:

@@ -51,16 +51,24 @@ def _out(held: service.HeldApp) -> EntitlementOut:
     operation_id="takeTrial",
     response_model=EntitlementOut,
     status_code=201,
-    responses=errors(403, 404),
+    responses=errors(403, 404, 409),
 )
 async def take_trial(
     listing_id: uuid.UUID, body: TrialIn, user: ApiUser, db: DbSession, platform: PlatformDep
 ) -> EntitlementOut:
-    """Take the free trial for yourself or (as its admin) your enterprise. Safe to repeat."""
+    """Take the free trial (the listing's trial plan, else its free plan) for yourself or (as
+    its admin) your enterprise: a subscription that costs nothing. Safe to repeat: what the
+    holder already holds is answered; a trial is taken once (409 `trial_used`)."""
     now = platform.clock()
-    entitlement = await service.take_trial(
-        db, user=user, listing_id=listing_id, org_id=body.org_id, now=now
+    subscription = await flows.take_free(
+        db,
+        user=user,
+        listing_id=listing_id,
+        org_id=body.org_id,
+        terms=flows.Terms.of(platform.settings),
+        now=now,
     )
+    entitlement = await service.entitlement_of(db, subscription)
     return _out(await service.get_held_app(db, user=user, entitlement_id=entitlement.id, now=now))
 
 

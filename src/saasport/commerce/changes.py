@@ -99,7 +99,8 @@ async def _quote(
     )
     if plan is None:
         raise NotFound(N_("No such plan."))
-    if current.kind not in (PlanKind.PERIODIC, PlanKind.TRIAL) or plan.kind != PlanKind.PERIODIC:
+    changes_in_place = (PlanKind.PERIODIC, PlanKind.TRIAL, PlanKind.FREE)
+    if current.kind not in changes_in_place or plan.kind != PlanKind.PERIODIC:
         raise NotChangeable(
             N_("Only prepaid monthly or yearly plans change in place: cancel and buy instead.")
         )

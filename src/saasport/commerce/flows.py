@@ -59,6 +59,70 @@ class AlreadySubscribed(Conflict):
         super().__init__(N_("This is already subscribed: change or renew that subscription."))
 
 
+class TrialUsed(Conflict):
+    code = "trial_used"
+
+    def __init__(self) -> None:
+        super().__init__(N_("The free trial was used already: buy one of the plans."))
+
+
+async def take_free(
+    db: AsyncSession,
+    *,
+    user: User,
+    listing_id: uuid.UUID,
+    terms: Terms,
+    now: datetime,
+    org_id: uuid.UUID | None = None,
+) -> Subscription:
+    """Start the listing's free trial (its trial plan, else its free plan) for the user or,
+    as its admin, their enterprise. Safe to repeat: a holder that already holds the listing
+    keeps what it holds; a trial is taken once per holder."""
+    listing = await get_published(db, listing_id=listing_id)
+    if org_id is not None:
+        await require_org_admin(db, user=user, org_id=org_id)
+    holder = f"org:{org_id}" if org_id else f"user:{user.id}"
+    offers = {
+        plan.kind: plan
+        for plan in await db.scalars(
+            select(Plan).where(
+                Plan.listing_id == listing.id,
+                Plan.kind.in_((PlanKind.TRIAL, PlanKind.FREE)),
+                Plan.archived_at.is_(None),
+            )
+        )
+    }
+    plan = offers.get(PlanKind.TRIAL) or offers.get(PlanKind.FREE)
+    if plan is None:
+        raise NotFound(N_("This application has no free trial: buy one of its plans."))
+    wallet = await wallets.wallet_of(
+        db,
+        wallets.Holder(user_id=None if org_id else user.id, org_id=org_id),
+        currency=terms.currency,
+        now=now,
+    )
+    await ledger.lock(db, [wallet.id])  # as `buy` does: one order at a time per holder
+    held = await db.scalar(
+        select(Subscription).where(
+            Subscription.listing_id == listing.id,
+            Subscription.holder == holder,
+            Subscription.state.in_(LIVE_STATES),
+        )
+    )
+    if held is not None:
+        return held
+    return await buy(
+        db,
+        user=user,
+        listing_id=listing.id,
+        plan_code=plan.code,
+        idempotency_key=f"free:{uuid.uuid4()}",  # the checks above, under the lock, dedupe
+        terms=terms,
+        now=now,
+        org_id=org_id,
+    )
+
+
 async def price_for_new_orders(db: AsyncSession, plan: Plan, now: datetime) -> PlanPrice:
     price = await db.scalar(
         select(PlanPrice)
@@ -127,8 +191,17 @@ async def buy(
     )
     if live is not None:
         raise AlreadySubscribed()
-
-    amount, ends, trial_ends = _first_charge(plan, price, quantity, now)
+    # A trial is once per holder and listing: a trial plan, or a periodic plan's free days.
+    held_before = set(
+        await db.scalars(
+            select(Subscription.plan_id).where(
+                Subscription.listing_id == listing.id, Subscription.holder == holder
+            )
+        )
+    )
+    if plan.kind == PlanKind.TRIAL and plan.id in held_before:
+        raise TrialUsed()
+    amount, ends, trial_ends = _first_charge(plan, price, quantity, now, trial=not held_before)
     subscription_id = uuid.uuid4()
     transaction = None
     if amount:  # charged first: a short balance refuses before anything else is written
@@ -193,14 +266,17 @@ def commission_of(listing: Listing, terms: Terms) -> int:
 
 
 def _first_charge(
-    plan: Plan, price: PlanPrice, quantity: int, now: datetime
+    plan: Plan, price: PlanPrice, quantity: int, now: datetime, *, trial: bool
 ) -> tuple[int, datetime | None, datetime | None]:
-    """(amount charged now, paid until, trial end) of a new subscription."""
+    """(amount charged now, paid until, trial end) of a new subscription; `trial`: the holder
+    has not held the listing before, so a periodic plan's free days apply."""
+    if plan.kind == PlanKind.FREE:
+        return 0, None, None
     if plan.kind == PlanKind.TRIAL:
         assert plan.trial_days is not None
         ends = now + timedelta(days=plan.trial_days)
         return 0, ends, ends
-    if plan.kind == PlanKind.PERIODIC and plan.trial_days:
+    if plan.kind == PlanKind.PERIODIC and plan.trial_days and trial:
         ends = now + timedelta(days=plan.trial_days)  # the first period is charged at its end
         return 0, ends, ends
     if plan.kind == PlanKind.PERIODIC:
@@ -216,7 +292,11 @@ async def entitle(
     db: AsyncSession, subscription: Subscription, *, until: datetime | None, now: datetime
 ) -> None:
     """The holder may use the listing while the subscription is live: the entitlement (one
-    per listing and holder, a trial's too) follows the subscription."""
+    per listing and holder) follows the subscription, and names its kind."""
+    plan = await db.get_one(Plan, subscription.plan_id)
+    kind = {PlanKind.TRIAL: EntitlementKind.TRIAL, PlanKind.FREE: EntitlementKind.FREE}.get(
+        PlanKind(plan.kind), EntitlementKind.SUBSCRIPTION
+    )
     insert = upsert_insert(db)
     await db.execute(
         insert(Entitlement)
@@ -226,7 +306,7 @@ async def entitle(
             holder=subscription.holder,
             user_id=subscription.user_id,
             org_id=subscription.org_id,
-            kind=EntitlementKind.SUBSCRIPTION,
+            kind=kind,
             granted_by_id=subscription.bought_by_id,
             created_at=now,
             expires_at=until,
@@ -240,7 +320,7 @@ async def entitle(
         )
     )
     assert entitlement is not None
-    entitlement.kind = EntitlementKind.SUBSCRIPTION  # a trial becomes the subscription
+    entitlement.kind = kind  # a trial becomes the subscription it converts to
     entitlement.expires_at = until
     entitlement.revoked_at = None
 

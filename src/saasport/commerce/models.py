@@ -14,8 +14,11 @@ from saasport.db.base import Base, UUIDPrimaryKey
 
 
 class EntitlementKind(enum.StrEnum):
-    TRIAL = "trial"
-    SUBSCRIPTION = "subscription"  # kept in step with its subscription
+    """What the subscription behind an entitlement is (each follows its subscription)."""
+
+    TRIAL = "trial"  # a trial plan's: ends after its days unless converted
+    FREE = "free"  # a free plan's: no end
+    SUBSCRIPTION = "subscription"  # a paid plan's
 
 
 class Entitlement(UUIDPrimaryKey, Base):
@@ -28,7 +31,7 @@ class Entitlement(UUIDPrimaryKey, Base):
     holder: Mapped[str] = mapped_column(String(48))  # "user:<uuid>" or "org:<uuid>"
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
     org_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default=EntitlementKind.TRIAL)
+    kind: Mapped[str] = mapped_column(String(16), default=EntitlementKind.SUBSCRIPTION)
     granted_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]

@@ -67,6 +67,7 @@ async def app_detail(
     user: MaybePageUser,
 ) -> Response:
     listing = await storefront.get_published(db, listing_id=listing_id)
+    offered = await plans.plans_of(db, listing.id)
     held = None
     admin_orgs = []
     if user is not None:
@@ -85,7 +86,10 @@ async def app_detail(
         listing=listing,
         held=held,
         admin_orgs=admin_orgs,
-        plans=await plans.plans_of(db, listing.id),
+        plans=offered,
+        free_offer=next(
+            (p for kind in ("trial", "free") for p, _ in offered if p.kind == kind), None
+        ),
         currency=platform.settings.currency,
         order_key=uuid.uuid4().hex if user is not None else "",  # one per page: a resubmit
     )
@@ -126,6 +130,9 @@ async def order_plan(
     except flows.AlreadySubscribed:
         await db.rollback()
         return redirect("/console/apps", flash="already_subscribed")
+    except flows.TrialUsed:
+        await db.rollback()
+        return redirect(f"/apps/{listing_id}", flash="trial_used")
     return redirect("/console/apps", flash="subscribed")
 
 
@@ -306,7 +313,16 @@ async def take_trial(
         body = parse_form(form, TrialIn)
     except ValidationFailed:
         raise NotFound(N_("No such enterprise.")) from None
-    await service.take_trial(
-        db, user=user, listing_id=listing_id, org_id=body.org_id, now=platform.clock()
-    )
+    try:
+        await flows.take_free(
+            db,
+            user=user,
+            listing_id=listing_id,
+            org_id=body.org_id,
+            terms=flows.Terms.of(platform.settings),
+            now=platform.clock(),
+        )
+    except flows.TrialUsed:
+        await db.rollback()
+        return redirect(f"/apps/{listing_id}", flash="trial_used")
     return redirect("/console/apps", flash="trial_started")

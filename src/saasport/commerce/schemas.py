@@ -29,7 +29,9 @@ class TrialIn(BaseModel):
 
 class EntitlementOut(BaseModel):
     id: uuid.UUID
-    kind: Literal["trial", "subscription"]
+    kind: Literal["trial", "free", "subscription"] = Field(
+        description="What holds it: a trial plan, a free plan, or a paid plan's subscription."
+    )
     listing: CatalogItem
     org_id: uuid.UUID | None
     org_name: str | None

@@ -1,4 +1,5 @@
-"""Free trials and the entitlements they grant (integration mode 1)."""
+"""Entitlements: what a user and their enterprises may use, each following its subscription
+(a free trial's too)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.models import Organization, User
-from saasport.accounts.orgs import accepted_orgs_of, require_org_admin
+from saasport.accounts.orgs import accepted_orgs_of
 from saasport.catalog.models import Listing, ListingState, Plan
-from saasport.catalog.storefront import get_published
-from saasport.commerce.models import Entitlement, EntitlementKind, Subscription
+from saasport.commerce.models import Entitlement, Subscription
 from saasport.core.errors import NotFound
 from saasport.core.messages import N_
-from saasport.db.session import upsert_insert
 
 
 @dataclass(frozen=True)
@@ -27,44 +26,15 @@ class HeldApp:
     org: Organization | None
 
 
-async def take_trial(
-    db: AsyncSession,
-    *,
-    user: User,
-    listing_id: uuid.UUID,
-    org_id: uuid.UUID | None = None,
-    now: datetime,
-) -> Entitlement:
-    """Grant the free trial to the user, or to their enterprise (admins only). Idempotent."""
-    listing = await get_published(db, listing_id=listing_id)
-    if org_id is not None:
-        await require_org_admin(db, user=user, org_id=org_id)
-        holder = f"org:{org_id}"
-    else:
-        holder = f"user:{user.id}"
-    insert = upsert_insert(db)
-    # One row per (listing, holder), whoever asks twice or at the same moment.
-    await db.execute(
-        insert(Entitlement)
-        .values(
-            id=uuid.uuid4(),
-            listing_id=listing.id,
-            holder=holder,
-            user_id=None if org_id else user.id,
-            org_id=org_id,
-            kind=EntitlementKind.TRIAL,
-            granted_by_id=user.id,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["listing_id", "holder"])
-    )
-    entitlement = await db.scalar(
+async def entitlement_of(db: AsyncSession, subscription: Subscription) -> Entitlement:
+    """The entitlement that follows the subscription (one per listing and holder)."""
+    found = await db.execute(
         select(Entitlement).where(
-            Entitlement.listing_id == listing.id, Entitlement.holder == holder
+            Entitlement.listing_id == subscription.listing_id,
+            Entitlement.holder == subscription.holder,
         )
     )
-    assert entitlement is not None
-    return entitlement
+    return found.scalar_one()
 
 
 def _live(now: datetime) -> list[Any]:
