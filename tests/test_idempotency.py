@@ -118,3 +118,20 @@ async def test_identical_calls_at_once_get_one_answer_and_one_charge(
     wallet = f"user:{user.user['id']}"
     assert await balance(platform, AccountKind.USER_WALLET, wallet) == 51_000_000
     await holds(platform)
+
+
+async def test_a_revoked_token_gets_no_stored_answer(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    """The replay checks the caller first, as the call itself would."""
+    listing = await selling(merchant, operator, pro=MONTH)
+    user = await funded(client, operator, "150.00")
+    r = await user.post("/api/v1/me/tokens", json={"name": "shop"})
+    assert r.status_code == 201, r.text
+    token = Api(client, r.json()["token"], user.user)
+    key = f"k-{uuid.uuid4()}"
+    assert (await order(token, listing, {"plan": "pro"}, key)).status_code == 201
+    assert (await user.delete(f"/api/v1/me/tokens/{r.json()['id']}")).status_code == 204
+    again = await order(token, listing, {"plan": "pro"}, key)
+    assert again.status_code == 401 and "idempotent-replayed" not in again.headers
+    assert again.json()["error"]["code"] == "unauthenticated"

@@ -60,6 +60,9 @@ async def test_usage_past_the_limit_waits_until_the_limit_is_raised(
             )
         ).all()
     assert len(told) == 1  # once, not on every run
+    # A limit is the holder's own choice: it waits for them, with no countdown to expiry.
+    await tick(platform.sessionmaker, now=platform.clock() + rules.grace * 2, rules=rules)
+    assert await state() == "suspended"
 
     r = await buyer.put(url, json={"monthly_limit": "5"})
     assert r.status_code == 200

@@ -3,12 +3,15 @@ harmless, a total never goes down, and the app can read back what the platform h
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from saasport.commerce.models import Subscription, UsageRecord
 from saasport.platform import Platform
 from tests.conftest import Api
 from tests.test_ledger import holds
@@ -149,3 +152,30 @@ async def test_an_app_lists_only_its_own_live_subscriptions(
     assert theirs.json() == []  # another listing's buyer is not this app's to see
     assert (await client.get(url)).status_code == 401
     assert (await client.get(url, params={"user_id": "x"}, headers=m["auth"])).status_code == 422
+
+
+async def test_after_the_subscription_ends_its_total_may_be_raised_only_within_the_window(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform, clock: Any
+) -> None:
+    from tests.test_bills import buyer_of
+
+    m = await metered(merchant, operator, client)
+    sub, auth = m["sub"], m["auth"]
+    month = platform.clock().strftime("%Y-%m")
+    buyer = await buyer_of(client, platform, sub)
+    assert (await buyer.post(f"/api/v1/subscriptions/{sub['id']}/cancel")).status_code == 200
+    late = await totals(client, auth, [total(sub, month, "300")])  # reported after the end
+    assert late["results"][0]["status"] == "accepted"
+    clock.advance(days=platform.settings.usage_late_days + 1)
+    later = await totals(client, auth, [total(sub, month, "400")])
+    assert later["results"][0]["status"] == "too_late", later
+    held = (
+        await client.get(f"/api/v1/usage?subscription_id={sub['id']}&month={month}", headers=auth)
+    ).json()
+    assert held["totals"] == {"api-calls": "300"}
+    async with platform.sessionmaker() as db:
+        ended = await db.get_one(Subscription, uuid.UUID(sub["id"]))
+        (stored,) = (
+            await db.scalars(select(UsageRecord).where(UsageRecord.subscription_id == ended.id))
+        ).all()
+    assert ended.ended_at is not None and stored.end_at <= ended.ended_at  # its life only

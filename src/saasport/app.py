@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from saasport import __version__
+from saasport import __version__, deps
 from saasport.accounts import api as accounts_api
 from saasport.accounts import pages as accounts_pages
 from saasport.billing import api as billing_api
@@ -106,6 +106,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.platform = platform
+    app.state.authorize_replay = deps.authorize_replay
     app.state.pages = Pages(
         site_name=settings.site_name,
         csrf_key=platform.csrf_key,

@@ -73,6 +73,13 @@ async def api_user(
     return user
 
 
+async def authorize_replay(request: Request, db: AsyncSession) -> User:
+    """The caller of an idempotent call about to get a stored answer, as `api_user` checks
+    it (the app sets this as `app.state.authorize_replay`)."""
+    platform: Platform = request.app.state.platform
+    return await api_user(db, platform, await bearer_auth(request))
+
+
 async def page_user_optional(request: Request, db: DbSession, platform: PlatformDep) -> User | None:
     """The signed-in browser user, if any (also kept on request.state for templates)."""
     if hasattr(request.state, "user"):

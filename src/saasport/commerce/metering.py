@@ -300,6 +300,17 @@ async def ingest_totals(
                 Result(item.key, "not_subscribed", "not a subscription of this app then")
             )
             continue
+        ended = life[1]
+        if ended is not None and ended + late < now:
+            # Its usage was the app's to report within the late window after it ended.
+            answers.append(
+                Result(
+                    item.key, "too_late", f"the subscription ended more than {late.days} days ago"
+                )
+            )
+            continue
+        if ended is not None:
+            item = replace(item, end=min(item.end, ended + timedelta(microseconds=1)))
         dimension = item.dimension or (life[2][0] if life[2] else "")
         if dimension not in life[2]:
             answers.append(Result(item.key, "invalid", "dimension: not one of the plan's"))

@@ -199,10 +199,16 @@ async def _hold(
 ) -> None:
     """The charge waits (not enough balance, or past the holder's spending limit): the
     subscription is suspended — the app is told and the holder can no longer use it — until
-    a later run can charge it. The records stay: no usage is lost."""
+    a later run can charge it. The records stay: no usage is lost.
+
+    Arrears start the grace period, after which the subscription expires; a spending limit
+    is the holder's own choice, so it waits for the holder (raise the limit, or cancel)
+    without a countdown — until a raised limit meets a short balance, which is arrears."""
+    if not limit and subscription.grace_until is None:
+        subscription.grace_until = now + rules.grace
     if subscription.state != SubscriptionState.ACTIVE:
+        await db.commit()  # the countdown, if it starts now
         return
-    subscription.grace_until = now + rules.grace
     plan = await db.get_one(Plan, subscription.plan_id)
     await change_state(
         db, subscription, plan, SubscriptionState.SUSPENDED, "suspended", now=now, rules=rules

@@ -24,6 +24,7 @@ Every change writes its outbox event in the same transaction.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,6 +98,9 @@ async def run_due(
         async with sessions() as db:
             claim = select(Subscription).where(Subscription.id == subscription_id, _due(now, rules))
             if db.get_bind().dialect.name == "postgresql":
+                # The holder's wallet first, as purchases, changes, cancellations and rating
+                # take it before the subscription: one order of locks, no deadlock.
+                await _lock_wallet_of(db, subscription_id, rules=rules, now=now)
                 claim = claim.with_for_update(skip_locked=True)
             else:
                 # SQLite: take the database's write lock first; a second scheduler waits here,
@@ -115,6 +119,25 @@ async def run_due(
             if outcome:
                 setattr(report, outcome, getattr(report, outcome) + 1)
     return report
+
+
+async def _lock_wallet_of(
+    db: AsyncSession, subscription_id: uuid.UUID, *, rules: Rules, now: datetime
+) -> None:
+    holder = (
+        await db.execute(
+            select(Subscription.user_id, Subscription.org_id).where(
+                Subscription.id == subscription_id
+            )
+        )
+    ).one()
+    wallet = await wallets.wallet_of(
+        db,
+        wallets.Holder(user_id=holder.user_id, org_id=holder.org_id),
+        currency=rules.terms.currency,
+        now=now,
+    )
+    await wallets.ledger.lock(db, [wallet.id])
 
 
 async def _advance(
@@ -153,7 +176,9 @@ async def _advance(
         return await change_state(
             db, subscription, plan, S.SUSPENDED, "suspended", now=now, rules=rules
         )
-    if subscription.grace_until is not None and subscription.grace_until <= now:
+    if subscription.grace_until is None:  # held by its spending limit until now: arrears
+        subscription.grace_until = now + rules.grace
+    if subscription.grace_until <= now:
         return await change_state(
             db, subscription, plan, S.EXPIRED, "expired", now=now, rules=rules
         )

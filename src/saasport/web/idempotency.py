@@ -145,10 +145,14 @@ async def run_once(
     finish: Callable[[bool], Awaitable[None]],
     sessions: Callable[[], AsyncSession],
     now: datetime,
+    authorize: Callable[[], Awaitable[object]],
 ) -> Response:
-    """Replay the stored answer, or handle the call and store its answer with its changes."""
+    """Replay the stored answer, or handle the call and store its answer with its changes.
+    A replay is for a caller whose credential still holds (`authorize` raises otherwise):
+    a revoked token gets no answer, stored or new."""
     found = await call.stored(db(), now)
     if found is not None:
+        await authorize()
         await finish(False)
         return call.replay(found)
     response = await handle()

@@ -84,6 +84,7 @@ class UnitOfWorkRoute(APIRoute):
                         finish=lambda success: uow.finish(success=success),
                         sessions=platform.sessionmaker,
                         now=platform.clock(),
+                        authorize=lambda: request.app.state.authorize_replay(request, uow.session),
                     )
             except BaseException:
                 await uow.finish(success=False)
