@@ -103,6 +103,10 @@ async def test_a_merchant_defines_plans_and_each_price_change_is_a_new_version(
         USAGE | {"dimensions": [USAGE["dimensions"][0] | {"mode": "magic"}]},
         USAGE | {"dimensions": [USAGE["dimensions"][0]] * 2},  # the same code twice
         MONTHLY | {"max_seats": 5},  # seats without per-seat pricing
+        MONTHLY | {"per_seat": True, "max_seats": 100_000, "price": "100000000"},  # 10^13 a charge
+        {"name": "x", "kind": "free", "price": "1"},
+        {"name": "x", "kind": "free", "trial_days": 3},
+        {"name": "x", "kind": "free", "per_seat": True, "max_seats": 3},
         MONTHLY | {"surprise": True},
     ],
 )

@@ -408,3 +408,35 @@ async def test_a_suspended_subscription_not_to_renew_ends_with_its_period_once_p
     assert topics == ["subscription.created", "subscription.suspended", "subscription.expired"]
     assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "8.300000"  # usage only
     await holds(platform)
+
+
+async def test_a_usage_charge_too_large_to_book_is_held_not_a_crash(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    """A trillion a unit is a price the plan may name; ten units of it are more than one
+    charge can book: the subscription is held and the rating goes on for everyone else."""
+    from tests.test_ledger import holds
+
+    dear = USAGE | {
+        "dimensions": [
+            USAGE["dimensions"][0] | {"tiers": [{"up_to": None, "unit_price": "1000000000000"}]}
+        ]
+    }
+    r = await merchant.post("/api/v1/listings", json=LISTING | {"integration_mode": 2})
+    created = r.json()
+    url = f"/api/v1/listings/{created['id']}/plans/usage"
+    assert (await merchant.client.put(url, json=dear, headers=merchant.headers)).status_code == 200
+    await published_listing_from(merchant, operator, created["id"])
+    user = await funded(client, operator, "10.00")
+    sub = (await order(user, created["id"], {"plan": "usage"}, "dear")).json()
+    auth = basic(created["app_id"], created["app_secret"])
+    other = await metered(merchant, operator, client)
+    await report(client, auth, [record(sub, "huge", quantity=10)])
+    await report(client, other["auth"], [record(other["sub"], "small", quantity=100)])
+    rated = await rate(platform)
+    assert (rated.short, rated.charged) == (1, 1)  # the other subscription is charged
+    async with platform.sessionmaker() as db:
+        held = await db.get_one(Subscription, uuid.UUID(sub["id"]))
+    assert held.state == "suspended"
+    assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "10.000000"
+    await holds(platform)

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from saasport.catalog.models import Plan, PlanKind, PlanPrice
 from saasport.core.inputs import Amount, Line, Quantity
 from saasport.core.messages import N_
-from saasport.core.money import Money
+from saasport.core.money import MAX_AMOUNT, Money
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
@@ -111,6 +111,8 @@ class PlanIn(BaseModel):
             raise ValueError(N_("Each dimension has its own code."))
         if self.per_seat is False and self.max_seats != 1:
             raise ValueError(N_("Seats are for plans priced per seat."))
+        if price * self.max_seats > MAX_AMOUNT:  # every charge of the plan stays bookable
+            raise ValueError(N_("The price times the seats is more than one charge can be."))
         return self
 
     def price_fields(self) -> dict[str, Any]:

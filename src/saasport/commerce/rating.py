@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+import structlog
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +39,9 @@ from saasport.commerce.models import (
     UsageRecord,
 )
 from saasport.commerce.tasks import Rules, change_state
+from saasport.core.money import MAX_AMOUNT
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -126,6 +130,10 @@ async def _rate_one(
     delta = amount - before
     key = f"usage:{subscription_id}:{dimension}:{month}:{total_e4}"
     transaction = None
+    if amount > MAX_AMOUNT:  # more than one charge can book: held, the records kept
+        log.error("usage_charge_out_of_range", subscription=str(subscription_id), month=month)
+        await _hold(db, subscription, month, now=now, rules=rules, limit=False)
+        return None
     if delta > 0 and await _over_limit(db, subscription, month, delta):
         await _hold(db, subscription, month, now=now, rules=rules, limit=True)
         return None
