@@ -131,3 +131,29 @@ async def test_an_enterprise_takes_a_trial_through_its_admins_for_all_its_member
     assert r.status_code == 201 and (r.json()["org_id"], r.json()["kind"]) == (org["id"], "trial")
     r = await take(admin, listing)  # the admin's own trial is another holder's
     assert r.status_code == 201 and r.json()["org_id"] is None
+
+
+async def test_a_trial_changed_into_a_paid_plan_and_cancelled_is_not_taken_again(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, browser: Any
+) -> None:
+    from tests.test_pages import sign_in
+    from tests.test_plan_changes import change
+
+    listing = await selling(merchant, operator, pro=MONTH, **{"try": TRIAL})
+    user = await funded(client, operator, "500.00")
+    assert (await take(user, listing)).status_code == 201
+    (trial,) = (await user.get("/api/v1/subscriptions")).json()
+    r = await change(user, trial, {"plan": "pro"}, f"c-{uuid.uuid4()}")
+    assert r.status_code == 200, r.text
+    assert (await user.post(f"/api/v1/subscriptions/{trial['id']}/cancel")).status_code == 200
+    r = await take(user, listing)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "trial_used"
+    r = await order(user, listing, {"plan": "try"}, f"t-{uuid.uuid4()}")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "trial_used"
+    # The application's page offers it no more, and its button says so.
+    b = browser()
+    token = await sign_in(b, user.user["username"])
+    page = (await b.get(f"/apps/{listing}")).text
+    assert 'data-testid="trial-used-try"' in page and 'data-testid="get-trial"' not in page
+    r = await b.post(f"/apps/{listing}/trial", data={"csrf_token": token})
+    assert r.status_code == 303 and "flash=trial_used" in r.headers["location"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def test_models_match_migrations_and_round_trip(tmp_path: Path) -> None:
 
 def test_the_foundations_free_trials_become_subscriptions_of_a_free_plan(tmp_path: Path) -> None:
     """0017: a trial entitlement of the foundation becomes a subscription of the listing's
-    free plan (an archived one where the listing is sold by plans), with its zero order."""
+    free plan (an archived one where the listing is not identity-only), with its zero order;
+    down and up again with the data in place."""
     settings = Settings(data_dir=tmp_path, secret_key="k" * 40)
     upgrade(settings, "0016")
     engine = create_engine(f"sqlite:///{tmp_path / 'saasport.db'}")
@@ -45,7 +47,7 @@ def test_the_foundations_free_trials_become_subscriptions_of_a_free_plan(tmp_pat
         db.add_all([owner, buyer])
         db.flush()
 
-        def listing(app_id: str) -> Listing:
+        def listing(app_id: str, mode: int = 1) -> uuid.UUID:
             found = Listing(
                 owner_id=owner.id,
                 app_id=app_id,
@@ -54,44 +56,56 @@ def test_the_foundations_free_trials_become_subscriptions_of_a_free_plan(tmp_pat
                 secret_rotated_at=now,
                 name=app_id,
                 state="published",
+                integration_mode=mode,
             )
             db.add(found)
             db.flush()
-            return found
+            return found.id
 
-        free, sold, untaken = listing("free-app"), listing("sold-app"), listing("untaken")
-        monthly = Plan(listing_id=sold.id, code="m", name="M", kind="periodic", created_at=now)
-        db.add(monthly)
-        for taken in (free, sold):
+        free, untaken, sold = listing("free-app"), listing("untaken"), listing("sold", 2)
+        unpriced, unpriced_taken = listing("unpriced", 2), listing("unpriced-taken", 2)
+        # A plan already coded "free" (a trial): the free plan takes another code.
+        db.add(Plan(listing_id=sold, code="free", name="T", kind="trial", trial_days=3,
+                    created_at=now))  # fmt: skip
+        for taken, revoked in ((free, None), (sold, None), (unpriced_taken, now)):
             db.add(
                 Entitlement(
-                    listing_id=taken.id,
+                    listing_id=taken,
                     holder=f"user:{buyer.id}",
                     user_id=buyer.id,
                     kind="trial",
                     granted_by_id=buyer.id,
                     created_at=now,
+                    revoked_at=revoked,
                 )
             )
         db.commit()
-        free_id, sold_id, untaken_id = free.id, sold.id, untaken.id
+
+    def check() -> None:
+        with Session(engine) as db:
+            offers = {p.listing_id: p for p in db.scalars(select(Plan).where(Plan.kind == "free"))}
+            assert set(offers) == {free, untaken, sold, unpriced_taken}
+            assert unpriced not in offers  # sold by plans, none yet: nothing given away
+            assert offers[free].archived_at is None and offers[untaken].archived_at is None
+            assert offers[sold].archived_at is not None  # its holder keeps it; nobody new
+            assert offers[sold].code == "free-2"
+            held = db.scalars(select(Subscription)).all()
+            assert {(s.listing_id, s.plan_id, s.state, s.period_end) for s in held} == {
+                (free, offers[free].id, "active", None),
+                (sold, offers[sold].id, "active", None),
+                (unpriced_taken, offers[unpriced_taken].id, "expired", None),
+            }
+            orders = db.scalars(select(Order)).all()
+            assert sorted((o.kind, o.amount) for o in orders) == [("purchase", 0)] * 3
+            assert {e.kind for e in db.scalars(select(Entitlement))} == {"free"}
+
     upgrade(settings)
-    with Session(engine) as db:
-        offers = {
-            p.listing_id: p for p in db.scalars(select(Plan).where(Plan.kind == "free")).all()
-        }
-        assert offers[free_id].archived_at is None and offers[untaken_id].archived_at is None
-        assert offers[sold_id].archived_at is not None  # its holder keeps it; nobody new
-        held = db.scalars(select(Subscription).order_by(Subscription.listing_id)).all()
-        assert {(s.listing_id, s.plan_id, s.state, s.period_end) for s in held} == {
-            (free_id, offers[free_id].id, "active", None),
-            (sold_id, offers[sold_id].id, "active", None),
-        }
-        orders = db.scalars(select(Order)).all()
-        assert sorted((o.kind, o.amount) for o in orders) == [("purchase", 0)] * 2
-        assert {e.kind for e in db.scalars(select(Entitlement))} == {"free"}
+    check()
     downgrade(settings, "0016")
     with Session(engine) as db:
         assert db.scalar(select(func.count()).select_from(Subscription)) == 0
+        assert db.scalar(select(func.count()).select_from(Plan).where(Plan.kind == "free")) == 0
         assert {e.kind for e in db.scalars(select(Entitlement))} == {"trial"}
+    upgrade(settings)
+    check()
     engine.dispose()

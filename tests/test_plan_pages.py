@@ -103,6 +103,8 @@ async def test_a_refused_plan_is_shown_again_with_its_errors_and_nothing_saved(
     ):
         r = await b.post(url, data=MONTHLY_FORM | bad | {"csrf_token": token})
         assert r.status_code == 422 and where in r.text, (bad, r.text[-2000:])
+    r = await b.post(url, data=USAGE_FORM | {"dimension_rows": "²", "csrf_token": token})
+    assert r.status_code == 422  # no rows read: a usage plan without dimensions, not a 500
     for tiers in ("1000 abc", "1000 0.001", "- 0.1\n- 0.2", "x 0.1\n- 0.2", "1 2 3"):
         r = await b.post(url, data=USAGE_FORM | {"dim-0-tiers": tiers, "csrf_token": token})
         assert r.status_code == 422 and 'data-testid="error-dim-0"' in r.text, tiers
@@ -129,6 +131,18 @@ async def test_plans_are_edited_only_on_the_merchants_own_editable_listing(
     assert (await other.get(url)).status_code == 404
     r = await other.post(url, data=MONTHLY_FORM | {"csrf_token": other_token})
     assert r.status_code == 404
-    r = await other.post(f"{url}/pro-monthly/archive", data={"csrf_token": other_token})
-    assert r.status_code == 404
     assert await plans_of(merchant, published) == []
+    # A draft of the merchant's with a plan: another merchant can neither see nor archive it.
+    editable = await draft(merchant)
+    mine = f"/merchant/listings/{editable['id']}/plans"
+    assert (await owner.post(mine, data=MONTHLY_FORM | {"csrf_token": token})).status_code == 303
+    assert (await other.get(mine)).status_code == 404
+    r = await other.post(f"{mine}/pro-monthly/archive", data={"csrf_token": other_token})
+    assert r.status_code == 404
+    r = await other.post(mine, data=MONTHLY_FORM | {"price": "0.01", "csrf_token": other_token})
+    assert r.status_code == 404
+    (kept,) = await plans_of(merchant, editable["id"])
+    assert kept["price"] == "99.000000"
+    r = await owner.post(f"{mine}/pro-monthly/archive", data={"csrf_token": token})
+    assert r.status_code == 303 and await plans_of(merchant, editable["id"]) != []
+    assert "· archived" in (await owner.get(mine)).text or "已归档" in (await owner.get(mine)).text

@@ -437,6 +437,6 @@ async def test_a_usage_charge_too_large_to_book_is_held_not_a_crash(
     assert (rated.short, rated.charged) == (1, 1)  # the other subscription is charged
     async with platform.sessionmaker() as db:
         held = await db.get_one(Subscription, uuid.UUID(sub["id"]))
-    assert held.state == "suspended"
+    assert held.state == "suspended" and held.grace_until is None  # no countdown: not theirs
     assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "10.000000"
     await holds(platform)

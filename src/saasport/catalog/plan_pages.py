@@ -53,7 +53,8 @@ def _tiers(text: str) -> list[dict[str, Any]]:
 def dimension_rows(form: FormData) -> list[int]:
     """The form's dimension rows that name a dimension (blank rows are left out)."""
     rows = field(form, "dimension_rows")
-    offered = min(int(rows), MAX_DIMENSIONS + DIMENSION_ROWS) if rows.isdigit() else 0
+    wellformed = rows.isascii() and rows.isdigit() and len(rows) <= 3
+    offered = min(int(rows), MAX_DIMENSIONS + DIMENSION_ROWS) if wellformed else 0
     return [i for i in range(offered) if field(form, f"dim-{i}-code").strip()]
 
 

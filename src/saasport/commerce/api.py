@@ -25,6 +25,7 @@ from saasport.commerce.schemas import (
     TrialIn,
     UsageOut,
 )
+from saasport.core.errors import NotFound
 from saasport.core.money import Money
 from saasport.deps import ApiUser, DbSession, PlatformDep
 from saasport.web.errors import errors
@@ -69,7 +70,11 @@ async def take_trial(
         now=now,
     )
     entitlement = await service.entitlement_of(db, subscription)
-    return _out(await service.get_held_app(db, user=user, entitlement_id=entitlement.id, now=now))
+    try:
+        held = await service.get_held_app(db, user=user, entitlement_id=entitlement.id, now=now)
+    except NotFound:  # held, but not usable now (its period is over, the scheduler is due)
+        raise flows.AlreadySubscribed() from None
+    return _out(held)
 
 
 @router.get("/entitlements", operation_id="listEntitlements", response_model=list[EntitlementOut])

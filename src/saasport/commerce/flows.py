@@ -66,6 +66,17 @@ class TrialUsed(Conflict):
         super().__init__(N_("The free trial was used already: buy one of the plans."))
 
 
+async def held_before(db: AsyncSession, *, listing_id: uuid.UUID, holder: str) -> bool:
+    """Has the holder ever subscribed to the listing (any plan, live or ended)? A trial is
+    for a holder new to the listing: a trial plan, or a periodic plan's free days."""
+    found = await db.scalar(
+        select(Subscription.id)
+        .where(Subscription.listing_id == listing_id, Subscription.holder == holder)
+        .limit(1)
+    )
+    return found is not None
+
+
 async def take_free(
     db: AsyncSession,
     *,
@@ -75,26 +86,13 @@ async def take_free(
     now: datetime,
     org_id: uuid.UUID | None = None,
 ) -> Subscription:
-    """Start the listing's free trial (its trial plan, else its free plan) for the user or,
-    as its admin, their enterprise. Safe to repeat: a holder that already holds the listing
-    keeps what it holds; a trial is taken once per holder."""
+    """Start the listing's free trial for the user or, as its admin, their enterprise: its
+    trial plan for a holder new to the listing, else its free plan. Safe to repeat: what the
+    holder holds and may use is answered (409 `already_subscribed` if it is suspended)."""
     listing = await get_published(db, listing_id=listing_id)
     if org_id is not None:
         await require_org_admin(db, user=user, org_id=org_id)
     holder = f"org:{org_id}" if org_id else f"user:{user.id}"
-    offers = {
-        plan.kind: plan
-        for plan in await db.scalars(
-            select(Plan).where(
-                Plan.listing_id == listing.id,
-                Plan.kind.in_((PlanKind.TRIAL, PlanKind.FREE)),
-                Plan.archived_at.is_(None),
-            )
-        )
-    }
-    plan = offers.get(PlanKind.TRIAL) or offers.get(PlanKind.FREE)
-    if plan is None:
-        raise NotFound(N_("This application has no free trial: buy one of its plans."))
     wallet = await wallets.wallet_of(
         db,
         wallets.Holder(user_id=None if org_id else user.id, org_id=org_id),
@@ -110,7 +108,25 @@ async def take_free(
         )
     )
     if held is not None:
+        if held.state != SubscriptionState.ACTIVE:
+            raise AlreadySubscribed()
         return held
+    offers = {
+        plan.kind: plan
+        for plan in await db.scalars(
+            select(Plan).where(
+                Plan.listing_id == listing.id,
+                Plan.kind.in_((PlanKind.TRIAL, PlanKind.FREE)),
+                Plan.archived_at.is_(None),
+            )
+        )
+    }
+    new = not await held_before(db, listing_id=listing.id, holder=holder)
+    plan = (offers.get(PlanKind.TRIAL) if new else None) or offers.get(PlanKind.FREE)
+    if plan is None:
+        if PlanKind.TRIAL in offers:
+            raise TrialUsed()
+        raise NotFound(N_("This application has no free trial: buy one of its plans."))
     return await buy(
         db,
         user=user,
@@ -191,17 +207,12 @@ async def buy(
     )
     if live is not None:
         raise AlreadySubscribed()
-    # A trial is once per holder and listing: a trial plan, or a periodic plan's free days.
-    held_before = set(
-        await db.scalars(
-            select(Subscription.plan_id).where(
-                Subscription.listing_id == listing.id, Subscription.holder == holder
-            )
-        )
-    )
-    if plan.kind == PlanKind.TRIAL and plan.id in held_before:
+    # A trial is for a holder new to the listing (whatever it held since: a trial changed
+    # into a paid plan and cancelled was a trial too).
+    new = not await held_before(db, listing_id=listing.id, holder=holder)
+    if plan.kind == PlanKind.TRIAL and not new:
         raise TrialUsed()
-    amount, ends, trial_ends = _first_charge(plan, price, quantity, now, trial=not held_before)
+    amount, ends, trial_ends = _first_charge(plan, price, quantity, now, trial=new)
     subscription_id = uuid.uuid4()
     transaction = None
     if amount:  # charged first: a short balance refuses before anything else is written

@@ -70,7 +70,9 @@ async def app_detail(
     offered = await plans.plans_of(db, listing.id)
     held = None
     admin_orgs = []
+    new = True  # to the listing, so a trial is offered (signed out: the general offer)
     if user is not None:
+        new = not await flows.held_before(db, listing_id=listing.id, holder=f"user:{user.id}")
         held = next(
             (
                 h
@@ -87,8 +89,15 @@ async def app_detail(
         held=held,
         admin_orgs=admin_orgs,
         plans=offered,
+        trial_eligible=new,
         free_offer=next(
-            (p for kind in ("trial", "free") for p, _ in offered if p.kind == kind), None
+            (
+                p
+                for kind in (("trial", "free") if new else ("free",))
+                for p, _ in offered
+                if p.kind == kind
+            ),
+            None,
         ),
         currency=platform.settings.currency,
         order_key=uuid.uuid4().hex if user is not None else "",  # one per page: a resubmit
@@ -325,4 +334,7 @@ async def take_trial(
     except flows.TrialUsed:
         await db.rollback()
         return redirect(f"/apps/{listing_id}", flash="trial_used")
+    except flows.AlreadySubscribed:
+        await db.rollback()
+        return redirect("/console/apps", flash="already_subscribed")
     return redirect("/console/apps", flash="trial_started")

@@ -132,7 +132,7 @@ async def _rate_one(
     transaction = None
     if amount > MAX_AMOUNT:  # more than one charge can book: held, the records kept
         log.error("usage_charge_out_of_range", subscription=str(subscription_id), month=month)
-        await _hold(db, subscription, month, now=now, rules=rules, limit=False)
+        await _hold(db, subscription, month, now=now, rules=rules, limit=True, tell=False)
         return None
     if delta > 0 and await _over_limit(db, subscription, month, delta):
         await _hold(db, subscription, month, now=now, rules=rules, limit=True)
@@ -204,6 +204,7 @@ async def _hold(
     now: datetime,
     rules: Rules,
     limit: bool,
+    tell: bool = True,
 ) -> None:
     """The charge waits (not enough balance, or past the holder's spending limit): the
     subscription is suspended — the app is told and the holder can no longer use it — until
@@ -221,7 +222,7 @@ async def _hold(
     await change_state(
         db, subscription, plan, SubscriptionState.SUSPENDED, "suspended", now=now, rules=rules
     )
-    if limit:  # the user, or the enterprise admin who bought it
+    if limit and tell:  # the user, or the enterprise admin who bought it
         listing = await db.get_one(Listing, subscription.listing_id)
         notify(
             db,

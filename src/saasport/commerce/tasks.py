@@ -156,7 +156,16 @@ async def _advance(
         )
     if subscription.state == S.SUSPENDED:
         if await usage_unpaid(db, subscription):
-            if subscription.grace_until is not None and subscription.grace_until <= now:
+            over = subscription.grace_until is not None and subscription.grace_until <= now
+            # Held by its limit (no countdown) but its period is over and it does not renew:
+            # it ends here; the waiting usage is still charged once the limit allows.
+            ending = (
+                subscription.grace_until is None
+                and subscription.period_end is not None
+                and subscription.period_end <= now
+                and (plan.kind == PlanKind.TRIAL or not subscription.auto_renew)
+            )
+            if over or ending:
                 return await change_state(
                     db, subscription, plan, S.EXPIRED, "expired", now=now, rules=rules
                 )

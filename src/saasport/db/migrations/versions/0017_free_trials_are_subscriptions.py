@@ -1,8 +1,8 @@
 """The free trials of the foundation become subscriptions of a free plan
 
-Every listing without plans gets its free plan (it was free to take); a listing that has
-plans and had handed out free trials gets an archived one, so those holders keep what they
-had while new buyers choose among the plans. Each trial entitlement becomes a subscription of
+An identity-only listing (mode 1) without plans gets its free plan, as a new one does; any
+other listing that had handed out free trials gets an archived one, so those holders keep
+what they had while nobody new gets it. Each trial entitlement becomes a subscription of
 that plan (its zero-amount order too), and the entitlement follows it like any other.
 
 Revision ID: 0017
@@ -22,7 +22,12 @@ down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-listings = sa.table("listings", sa.column("id", sa.Uuid()), sa.column("state", sa.String()))
+listings = sa.table(
+    "listings",
+    sa.column("id", sa.Uuid()),
+    sa.column("state", sa.String()),
+    sa.column("integration_mode", sa.Integer()),
+)
 plans = sa.table(
     "plans",
     sa.column("id", sa.Uuid()),
@@ -98,14 +103,27 @@ orders = sa.table(
 
 
 def _free_plan(
-    db: sa.Connection, listing_id: uuid.UUID, now: datetime, archived: bool
+    db: sa.Connection, listing_id: uuid.UUID, now: datetime, *, archived: bool
 ) -> tuple[uuid.UUID, uuid.UUID]:
+    """The listing's free plan (and its price): the one it has, or a new one under a code
+    it does not use yet."""
+    found = db.execute(
+        sa.select(prices.c.plan_id, prices.c.id)
+        .join(plans, plans.c.id == prices.c.plan_id)
+        .where(plans.c.listing_id == listing_id, plans.c.kind == "free")
+        .order_by(prices.c.version.desc())
+        .limit(1)
+    ).first()
+    if found is not None:
+        return found.plan_id, found.id
+    taken = set(db.scalars(sa.select(plans.c.code).where(plans.c.listing_id == listing_id)))
+    code = next(c for c in ("free", *(f"free-{n}" for n in range(2, 100))) if c not in taken)
     plan_id, price_id = uuid.uuid4(), uuid.uuid4()
     db.execute(
         plans.insert().values(
             id=plan_id,
             listing_id=listing_id,
-            code="free",
+            code=code,
             name="Free",
             kind="free",
             summary="",
@@ -137,13 +155,15 @@ def _free_plan(
 def upgrade() -> None:
     db = op.get_bind()
     now = datetime.now(UTC)
-    with_plans = {row.listing_id for row in db.execute(sa.select(plans.c.listing_id).distinct())}
+    with_plans = set(db.scalars(sa.select(plans.c.listing_id).distinct()))
     free: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
-    for (listing_id,) in db.execute(
-        sa.select(listings.c.id).where(listings.c.state != "deleted")
+    for listing in db.execute(
+        sa.select(listings.c.id).where(
+            listings.c.state != "deleted", listings.c.integration_mode == 1
+        )
     ).all():
-        if listing_id not in with_plans:
-            free[listing_id] = _free_plan(db, listing_id, now, archived=False)
+        if listing.id not in with_plans:
+            free[listing.id] = _free_plan(db, listing.id, now, archived=False)
     trials = db.execute(sa.select(entitlements).where(entitlements.c.kind == "trial")).all()
     for trial in trials:
         if trial.listing_id not in free:
@@ -188,11 +208,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """The free subscriptions become plain trial entitlements again; the free plans stay
-    (a listing may keep offering them)."""
+    """The free plans' subscriptions become plain trial entitlements again, and the free
+    plans go (0016 knows no such kind)."""
     db = op.get_bind()
     free_plans = sa.select(plans.c.id).where(plans.c.kind == "free").scalar_subquery()
     held = sa.select(subscriptions.c.id).where(subscriptions.c.plan_id.in_(free_plans))
     db.execute(orders.delete().where(orders.c.subscription_id.in_(held)))
     db.execute(subscriptions.delete().where(subscriptions.c.plan_id.in_(free_plans)))
     db.execute(entitlements.update().where(entitlements.c.kind == "free").values(kind="trial"))
+    db.execute(prices.delete().where(prices.c.plan_id.in_(free_plans)))
+    db.execute(plans.delete().where(plans.c.kind == "free"))
