@@ -135,3 +135,25 @@ async def test_a_revoked_token_gets_no_stored_answer(
     again = await order(token, listing, {"plan": "pro"}, key)
     assert again.status_code == 401 and "idempotent-replayed" not in again.headers
     assert again.json()["error"]["code"] == "unauthenticated"
+
+
+async def test_an_operator_no_more_gets_no_stored_operator_answer(
+    operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    from saasport.accounts.models import User
+
+    user = await funded(client, operator, "1.00")
+    body = {"user_id": user.user["id"], "direction": "credit", "amount": "5", "reason": "t"}
+    key = f"op-{uuid.uuid4()}"
+    url = "/api/v1/operator/wallets/adjustments"
+    assert (await send(operator, url, body, key)).status_code == 201
+    async with platform.sessionmaker() as db:
+        (await db.get_one(User, uuid.UUID(operator.user["id"]))).is_operator = False
+        await db.commit()
+    try:
+        again = await send(operator, url, body, key)
+        assert again.status_code == 403 and "idempotent-replayed" not in again.headers
+    finally:
+        async with platform.sessionmaker() as db:
+            (await db.get_one(User, uuid.UUID(operator.user["id"]))).is_operator = True
+            await db.commit()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from saasport.accounts.models import User
 from saasport.accounts.notifications import unread_count
 from saasport.accounts.service import Guard, resolve_api_token, resolve_session
-from saasport.core.errors import Unauthenticated
+from saasport.core.errors import Forbidden, Unauthenticated
 from saasport.core.messages import N_
 from saasport.platform import Platform
 from saasport.web.cookies import SESSION_COOKIE
@@ -77,7 +77,10 @@ async def authorize_replay(request: Request, db: AsyncSession) -> User:
     """The caller of an idempotent call about to get a stored answer, as `api_user` checks
     it (the app sets this as `app.state.authorize_replay`)."""
     platform: Platform = request.app.state.platform
-    return await api_user(db, platform, await bearer_auth(request))
+    user = await api_user(db, platform, await bearer_auth(request))
+    if request.url.path.startswith("/api/v1/operator/") and not user.is_operator:
+        raise Forbidden(N_("Only operators can do this."))  # as the operator routes refuse
+    return user
 
 
 async def page_user_optional(request: Request, db: DbSession, platform: PlatformDep) -> User | None:
