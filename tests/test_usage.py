@@ -440,3 +440,50 @@ async def test_a_usage_charge_too_large_to_book_is_held_not_a_crash(
     assert held.state == "suspended" and held.grace_until is None  # no countdown: not theirs
     assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "10.000000"
     await holds(platform)
+
+
+class Killed(BaseException):
+    """The rating process dying (as a kill would: nothing after it runs)."""
+
+
+async def test_a_rating_killed_half_way_and_run_again_charges_each_total_once(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, platform: Platform
+) -> None:
+    from saasport.commerce.rating import rate_usage
+    from saasport.commerce.tasks import Rules
+    from tests.test_ledger import holds
+
+    subs = [await metered(merchant, operator, client) for _ in range(3)]
+    for i, m in enumerate(subs):
+        await report(client, m["auth"], [record(m["sub"], f"k-{i}", quantity=100 * (i + 1))])
+    commits = 0
+
+    def dying() -> Any:
+        """Sessions whose second commit never happens: the process is gone before it."""
+        session = platform.sessionmaker()
+        commit = session.commit
+
+        async def commit_or_die() -> None:
+            nonlocal commits
+            commits += 1
+            if commits == 2:
+                raise Killed
+            await commit()
+
+        session.commit = commit_or_die  # type: ignore[method-assign]
+        return session
+
+    rules = Rules.of(platform.settings)
+    with pytest.raises(Killed):
+        await rate_usage(dying, now=platform.clock(), rules=rules)
+    balances = [await wallet_of(client, m["sub"], platform) for m in subs]
+    assert balances.count("10.000000") == 2  # one total charged before it died
+    again = await rate_usage(platform.sessionmaker, now=platform.clock(), rules=rules)
+    assert again.charged == 2  # the two it had not finished, and not the first again
+    assert [await wallet_of(client, m["sub"], platform) for m in subs] == [
+        "9.900000",
+        "9.800000",
+        "9.700000",
+    ]
+    assert (await rate_usage(platform.sessionmaker, now=platform.clock(), rules=rules)).charged == 0
+    await holds(platform)
