@@ -208,70 +208,144 @@ async def post(
 ) -> LedgerTransaction:
     """Post one balanced transaction (account id → amount in micro-units); the same
     `idempotency_key` with the same request returns the first transaction."""
-    legs = {account: amount for account, amount in legs.items()}
-    if len(legs) < 2 or sum(legs.values()) != 0:
-        raise ValueError("a transaction has two or more entries that sum to zero")
-    if any(type(a) is not int or a == 0 or abs(a) > MAX_AMOUNT for a in legs.values()):
-        raise ValueError("entry amounts are non-zero ints of micro-units")
-    asked = request_digest(kind, currency, legs, memo, reference, actor_id, reverses_id)
-    accounts = await lock(db, sorted(legs))
-    if idempotency_key is not None:
-        # Checked under the accounts' locks: a concurrent first request has committed by now.
-        first = await db.scalar(
-            select(LedgerTransaction).where(LedgerTransaction.idempotency_key == idempotency_key)
-        )
-        if first is not None:
-            if first.request_digest != asked:
-                raise IdempotencyConflict()
-            return first
-    if len(accounts) != len(legs):
-        raise NotFound(N_("No such account."))
-    for account in accounts:
-        if account.currency != currency:
-            raise ValueError(f"account {account.id} holds {account.currency}, not {currency}")
-        after = account.balance + legs[account.id]
-        if legs[account.id] < 0 and account.minimum is not None and after < account.minimum:
-            raise InsufficientFunds(account.id)
-    tx = LedgerTransaction(
-        id=uuid.uuid4(),
+    _check(legs)
+    poster = await Poster.begin(db, list(legs), [idempotency_key] if idempotency_key else [])
+    tx = poster.post(
         kind=kind,
         currency=currency,
+        legs=legs,
+        now=now,
         memo=memo,
         reference=reference,
         actor_id=actor_id,
         idempotency_key=idempotency_key,
-        request_digest=asked,
         reverses_id=reverses_id,
-        created_at=now,
     )
-    tx.digest = transaction_digest(tx, legs)
-    db.add(tx)
-    await db.flush()
-    for account in accounts:
-        amount = legs[account.id]
-        seq, after = account.seq + 1, account.balance + amount
-        chain = link(
-            account.chain_hash,
-            tx.digest,
-            account_id=account.id,
-            seq=seq,
-            amount=amount,
-            balance_after=after,
-        )
-        db.add(
-            LedgerEntry(
-                transaction_id=tx.id,
-                account_id=account.id,
-                amount=amount,
-                seq=seq,
-                balance_after=after,
-                chain_hash=chain,
-                created_at=now,
-            )
-        )
-        account.balance, account.seq, account.chain_hash = after, seq, chain
     await db.flush()
     return tx
+
+
+def _check(legs: Mapping[uuid.UUID, int]) -> None:
+    if len(legs) < 2 or sum(legs.values()) != 0:
+        raise ValueError("a transaction has two or more entries that sum to zero")
+    if any(type(a) is not int or a == 0 or abs(a) > MAX_AMOUNT for a in legs.values()):
+        raise ValueError("entry amounts are non-zero ints of micro-units")
+
+
+class Poster:
+    """Several transactions posted under one lock of all their accounts, in one flush:
+
+        poster = await Poster.begin(db, account_ids, idempotency_keys)
+        for ...:
+            try:
+                poster.post(kind=..., currency=..., legs=..., now=now, idempotency_key=key)
+            except InsufficientFunds:
+                ...  # this one left out, nothing of it written; the others go on
+        await db.flush()
+
+    The accounts and the idempotency keys are named up front: `begin` locks the accounts
+    (in id order, as `post` does) and reads which keys were used, so each `post` is checked
+    and chained in memory, against the balances the earlier ones left."""
+
+    def __init__(
+        self,
+        db: AsyncSession,
+        accounts: dict[uuid.UUID, LedgerAccount | None],
+        known: dict[str, LedgerTransaction | None],
+    ) -> None:
+        self._db, self._accounts, self._known = db, accounts, known
+
+    @classmethod
+    async def begin(
+        cls, db: AsyncSession, account_ids: list[uuid.UUID], idempotency_keys: list[str]
+    ) -> Poster:
+        ids = sorted(set(account_ids))
+        accounts: dict[uuid.UUID, LedgerAccount | None] = dict.fromkeys(ids)
+        accounts.update((a.id, a) for a in await lock(db, ids))
+        known: dict[str, LedgerTransaction | None] = dict.fromkeys(idempotency_keys)
+        if idempotency_keys:
+            # Read under the accounts' locks: a concurrent first request has committed by now.
+            found = await db.scalars(
+                select(LedgerTransaction).where(
+                    LedgerTransaction.idempotency_key.in_(set(idempotency_keys))
+                )
+            )
+            known.update((t.idempotency_key or "", t) for t in found)
+        return cls(db, accounts, known)
+
+    def post(
+        self,
+        *,
+        kind: TransactionKind,
+        currency: str,
+        legs: Mapping[uuid.UUID, int],
+        now: datetime,
+        memo: str = "",
+        reference: str = "",
+        actor_id: uuid.UUID | None = None,
+        idempotency_key: str | None = None,
+        reverses_id: uuid.UUID | None = None,
+    ) -> LedgerTransaction:
+        _check(legs)
+        if any(a not in self._accounts for a in legs) or (
+            idempotency_key is not None and idempotency_key not in self._known
+        ):
+            raise ValueError("an account or idempotency key not named when the posting began")
+        asked = request_digest(kind, currency, legs, memo, reference, actor_id, reverses_id)
+        if idempotency_key is not None and (first := self._known[idempotency_key]) is not None:
+            if first.request_digest != asked:
+                raise IdempotencyConflict()
+            return first
+        accounts = [self._accounts[a] for a in sorted(legs)]
+        for account in accounts:
+            if account is None:
+                raise NotFound(N_("No such account."))
+            if account.currency != currency:
+                raise ValueError(f"account {account.id} holds {account.currency}, not {currency}")
+            after = account.balance + legs[account.id]
+            if legs[account.id] < 0 and account.minimum is not None and after < account.minimum:
+                raise InsufficientFunds(account.id)
+        tx = LedgerTransaction(
+            id=uuid.uuid4(),
+            kind=kind,
+            currency=currency,
+            memo=memo,
+            reference=reference,
+            actor_id=actor_id,
+            idempotency_key=idempotency_key,
+            request_digest=asked,
+            reverses_id=reverses_id,
+            created_at=now,
+        )
+        tx.digest = transaction_digest(tx, legs)
+        self._db.add(tx)
+        for account in accounts:
+            assert account is not None
+            amount = legs[account.id]
+            seq, after = account.seq + 1, account.balance + amount
+            chain = link(
+                account.chain_hash,
+                tx.digest,
+                account_id=account.id,
+                seq=seq,
+                amount=amount,
+                balance_after=after,
+            )
+            self._db.add(
+                LedgerEntry(
+                    transaction_id=tx.id,
+                    account_id=account.id,
+                    amount=amount,
+                    seq=seq,
+                    balance_after=after,
+                    chain_hash=chain,
+                    created_at=now,
+                )
+            )
+            account.balance, account.seq, account.chain_hash = after, seq, chain
+        if idempotency_key is not None:
+            self._known[idempotency_key] = tx
+        return tx
 
 
 async def lock(db: AsyncSession, ids: list[uuid.UUID]) -> list[LedgerAccount]:

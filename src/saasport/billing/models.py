@@ -24,7 +24,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saasport.db.base import Base, UUIDPrimaryKey
 
@@ -113,3 +113,6 @@ class LedgerEntry(UUIDPrimaryKey, Base):
     balance_after: Mapped[int] = mapped_column(BigInteger)
     chain_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime]
+    # Never loaded through (lazy="raise"): there so that one flush writes a transaction
+    # before its entries.
+    transaction: Mapped[LedgerTransaction] = relationship(lazy="raise")

@@ -71,6 +71,30 @@ async def wallet_of(
     )
 
 
+async def wallets_of(
+    db: AsyncSession, holders: set[Holder], *, currency: str, now: datetime
+) -> dict[Holder, LedgerAccount]:
+    """The wallets of holders known to exist (they hold subscriptions, say), read at once;
+    those without one yet get theirs made."""
+    found = {
+        Holder(user_id=w.user_id, org_id=w.org_id): w
+        for w in await db.scalars(
+            select(LedgerAccount).where(
+                LedgerAccount.kind.in_((AccountKind.USER_WALLET, AccountKind.ORG_WALLET)),
+                LedgerAccount.currency == currency,
+                LedgerAccount.holder.in_(
+                    [ledger.holder_of(user_id=h.user_id, org_id=h.org_id) for h in holders]
+                ),
+            )
+        )
+    }
+    for holder in sorted(holders - found.keys(), key=str):
+        found[holder] = await ledger.wallet(
+            db, currency=currency, now=now, user_id=holder.user_id, org_id=holder.org_id
+        )
+    return found
+
+
 def require_operator(user: User) -> None:
     if not user.is_operator:
         raise Forbidden(N_("Only operators move money by hand."))
@@ -232,26 +256,71 @@ async def _move(
     now: datetime,
     actor_id: uuid.UUID | None,
 ) -> LedgerTransaction:
-    currency = sale.wallet.currency
-    commission = Money(sale.amount, currency).times(Decimal(sale.commission_bp) / 10_000).micros
+    merchant, revenue = await sale_accounts(db, sale.merchant_id, sale.wallet.currency, now=now)
+    poster = await ledger.Poster.begin(
+        db, [sale.wallet.id, merchant.id, revenue.id], [idempotency_key]
+    )
+    transaction = post_sale(
+        poster,
+        sale,
+        merchant,
+        revenue,
+        sign=sign,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        memo=memo,
+        reference=reference,
+        now=now,
+        actor_id=actor_id,
+    )
+    await db.flush()
+    if sign > 0:
+        await alert_after(db, sale, transaction, now=now)
+    return transaction
+
+
+async def sale_accounts(
+    db: AsyncSession, merchant_id: uuid.UUID, currency: str, *, now: datetime
+) -> tuple[LedgerAccount, LedgerAccount]:
+    """Where a sale's money goes: the merchant's earnings and the platform's revenue."""
     merchant = await ledger.ensure_account(
         db,
         kind=AccountKind.MERCHANT,
-        holder=f"user:{sale.merchant_id}",
+        holder=f"user:{merchant_id}",
         currency=currency,
         now=now,
         minimum=None,  # a refund after settlement may take it below zero
-        user_id=sale.merchant_id,
+        user_id=merchant_id,
     )
     revenue = await ledger.platform_account(
         db, AccountKind.PLATFORM_REVENUE, currency=currency, now=now
     )
+    return merchant, revenue
+
+
+def post_sale(
+    poster: ledger.Poster,
+    sale: Sale,
+    merchant: LedgerAccount,
+    revenue: LedgerAccount,
+    *,
+    kind: TransactionKind,
+    idempotency_key: str,
+    memo: str,
+    reference: str,
+    now: datetime,
+    sign: int = 1,
+    actor_id: uuid.UUID | None = None,
+) -> LedgerTransaction:
+    """The sale (sign 1) or a refund of it (sign -1) posted through `poster`, whose accounts
+    include the sale's wallet, `merchant` and `revenue` (see `sale_accounts`)."""
+    currency = sale.wallet.currency
+    commission = Money(sale.amount, currency).times(Decimal(sale.commission_bp) / 10_000).micros
     legs = {sale.wallet.id: -sign * sale.amount}
     for account, part in ((merchant, sale.amount - commission), (revenue, commission)):
         if part:
             legs[account.id] = sign * part
-    transaction = await ledger.post(
-        db,
+    return poster.post(
         kind=kind,
         currency=currency,
         legs=legs,
@@ -261,11 +330,16 @@ async def _move(
         actor_id=actor_id,
         idempotency_key=idempotency_key,
     )
+
+
+async def alert_after(
+    db: AsyncSession, sale: Sale, transaction: LedgerTransaction, *, now: datetime
+) -> None:
+    """The low-balance alert, if the charge just posted took the wallet below it."""
     # The wallet object is the one the posting locked and moved (no query here); a replayed
     # transaction (of an earlier time) moved nothing now.
-    if sign > 0 and sale.wallet.alert_below is not None and transaction.created_at == now:
+    if sale.wallet.alert_below is not None and transaction.created_at == now:
         await alert_if_low(db, sale.wallet, before=sale.wallet.balance + sale.amount, now=now)
-    return transaction
 
 
 async def alert_if_low(

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saasport.accounts.notifications import notify
 from saasport.billing import wallets
-from saasport.billing.ledger import InsufficientFunds
-from saasport.billing.models import TransactionKind
+from saasport.billing.ledger import InsufficientFunds, Poster
+from saasport.billing.models import LedgerAccount, TransactionKind
 from saasport.billing.rating import charge_for
 from saasport.catalog.models import Listing, Plan, PlanPrice
 from saasport.commerce.flows import commission_of
@@ -57,7 +57,12 @@ def _month(db: AsyncSession) -> ColumnElement[str]:
     return func.strftime("%Y-%m", UsageRecord.begin_at)
 
 
-async def rate_usage(sessions: Callable[[], AsyncSession], *, now: datetime, rules: Rules) -> Rated:
+BATCH = 250  # totals rated in one transaction
+
+
+async def rate_usage(
+    sessions: Callable[[], AsyncSession], *, now: datetime, rules: Rules, batch: int = BATCH
+) -> Rated:
     rated = Rated()
     async with sessions() as db:
         month = _month(db)
@@ -75,125 +80,213 @@ async def rate_usage(sessions: Callable[[], AsyncSession], *, now: datetime, rul
             (c.subscription_id, c.dimension, c.month): c.quantity_e4
             for c in await db.scalars(select(UsageCharge))
         }
-    for subscription_id, dimension, month_key, total in totals:
-        if done.get((subscription_id, dimension, month_key)) == total:
-            continue
+    due = sorted(
+        Total(subscription_id, dimension, str(month_key), int(total))
+        for subscription_id, dimension, month_key, total in totals
+        if done.get((subscription_id, dimension, month_key)) != total
+    )
+    for start in range(0, len(due), batch):
         async with sessions() as db:
-            outcome = await _rate_one(
-                db, subscription_id, dimension, str(month_key), int(total), now=now, rules=rules
-            )
-            if outcome is None:
-                await db.rollback()
-                rated.short += 1
-                continue
+            await _Batch.rate(db, due[start : start + batch], now=now, rules=rules, rated=rated)
             await db.commit()
-            rated.charged += 1
-            rated.micros += outcome
     return rated
 
 
-async def _rate_one(
-    db: AsyncSession,
-    subscription_id: uuid.UUID,
-    dimension: str,
-    month: str,
-    total_e4: int,
-    *,
-    now: datetime,
-    rules: Rules,
-) -> int | None:
-    """Charge the month's difference; the amount charged, or None if the balance is short."""
-    subscription = await db.get_one(Subscription, subscription_id)
-    price = await db.get_one(PlanPrice, subscription.price_id)
-    tiers = next((d for d in price.dimensions if d["code"] == dimension), None)
-    if tiers is None:
-        return 0
-    wallet = await wallets.wallet_of(
-        db,
-        wallets.Holder(user_id=subscription.user_id, org_id=subscription.org_id),
-        currency=rules.terms.currency,
-        now=now,
-    )
-    await wallets.ledger.lock(db, [wallet.id])  # one rating of a holder at a time
-    charge = await db.scalar(
-        select(UsageCharge).where(
-            UsageCharge.subscription_id == subscription_id,
-            UsageCharge.dimension == dimension,
-            UsageCharge.month == month,
-        )
-    )
-    if charge is not None and charge.quantity_e4 == total_e4:
-        return 0  # rated meanwhile (another run): nothing new
-    before = charge.amount if charge else 0
-    quantity = Decimal(total_e4) / 10_000
-    amount = charge_for(quantity, tiers["tiers"], tiers["mode"]) * subscription.quantity
-    delta = amount - before
-    key = f"usage:{subscription_id}:{dimension}:{month}:{total_e4}"
-    transaction = None
-    if amount > MAX_AMOUNT:  # more than one charge can book: held, the records kept
-        log.error("usage_charge_out_of_range", subscription=str(subscription_id), month=month)
-        await _hold(db, subscription, month, now=now, rules=rules, limit=True, tell=False)
-        return None
-    if delta > 0 and await _over_limit(db, subscription, month, delta):
-        await _hold(db, subscription, month, now=now, rules=rules, limit=True)
-        return None
-    if delta > 0:
-        listing = await db.get_one(Listing, subscription.listing_id)
-        try:
-            transaction = await wallets.charge_sale(
-                db,
-                wallets.Sale(wallet, listing.owner_id, delta, commission_of(listing, rules.terms)),
-                kind=TransactionKind.USAGE,
-                idempotency_key=key,
-                memo=f"{listing.name} · {tiers['name']} · {month} · {quantity} {tiers['unit']}",
-                reference=f"subscription:{subscription_id}",
-                now=now,
+@dataclass(frozen=True, order=True)
+class Total:
+    """A month's total of a subscription's dimension, as the records add up now."""
+
+    subscription_id: uuid.UUID
+    dimension: str
+    month: str
+    quantity_e4: int
+
+
+@dataclass
+class _Batch:
+    """Totals of many holders rated in one transaction: what they share is read once, all
+    their wallets are locked up front in id order (as every posting locks, so no deadlock),
+    and each total is charged or held on its own — a short balance holds only its own."""
+
+    db: AsyncSession
+    now: datetime
+    rules: Rules
+    subscriptions: dict[uuid.UUID, Subscription]
+    prices: dict[uuid.UUID, PlanPrice]
+    listings: dict[uuid.UUID, Listing]
+    wallets: dict[uuid.UUID, LedgerAccount]  # by subscription
+    sale_accounts: dict[uuid.UUID, tuple[LedgerAccount, LedgerAccount]]  # by merchant
+    charges: dict[tuple[uuid.UUID, str, str], UsageCharge]
+    poster: Poster
+
+    @classmethod
+    async def rate(
+        cls,
+        db: AsyncSession,
+        totals: list[Total],
+        *,
+        now: datetime,
+        rules: Rules,
+        rated: Rated,
+    ) -> None:
+        ids = {t.subscription_id for t in totals}
+        subscriptions = {
+            s.id: s for s in await db.scalars(select(Subscription).where(Subscription.id.in_(ids)))
+        }
+        prices = {
+            p.id: p
+            for p in await db.scalars(
+                select(PlanPrice).where(
+                    PlanPrice.id.in_({s.price_id for s in subscriptions.values()})
+                )
             )
-        except InsufficientFunds:
-            await _hold(db, subscription, month, now=now, rules=rules, limit=False)
-            return None
-    # Every change of the month's total is an order, a free one too: a bill names it all.
-    db.add(
-        Order(
-            subscription_id=subscription_id,
-            kind="usage",
-            amount=max(delta, 0),
-            period=subscription.periods,
-            dimension=dimension,
-            usage_month=month,
-            quantity_e4=total_e4 - (charge.quantity_e4 if charge else 0),
-            transaction_id=transaction.id if transaction else None,
-            idempotency_key=key,
-            created_at=now,
+        }
+        listings = {
+            x.id: x
+            for x in await db.scalars(
+                select(Listing).where(
+                    Listing.id.in_({s.listing_id for s in subscriptions.values()})
+                )
+            )
+        }
+        currency = rules.terms.currency
+        wallets_by_holder = await wallets.wallets_of(
+            db, {_holder(s) for s in subscriptions.values()}, currency=currency, now=now
         )
-    )
-    if charge is None:
-        db.add(
-            UsageCharge(
-                subscription_id=subscription_id,
-                dimension=dimension,
+        sale_accounts = {
+            owner: await wallets.sale_accounts(db, owner, currency, now=now)
+            for owner in sorted({x.owner_id for x in listings.values()})
+        }
+        accounts = [w.id for w in wallets_by_holder.values()]
+        accounts += [a.id for pair in sale_accounts.values() for a in pair]
+        poster = await Poster.begin(db, accounts, [_key(t) for t in totals])
+        await db.execute(  # read again under the locks: a concurrent change is seen
+            select(Subscription)
+            .where(Subscription.id.in_(ids))
+            .execution_options(populate_existing=True)
+        )
+        charges = {
+            (c.subscription_id, c.dimension, c.month): c
+            for c in await db.scalars(
+                select(UsageCharge).where(UsageCharge.subscription_id.in_(ids))
+            )
+        }
+        batch = cls(
+            db,
+            now,
+            rules,
+            subscriptions,
+            prices,
+            listings,
+            {s.id: wallets_by_holder[_holder(s)] for s in subscriptions.values()},
+            sale_accounts,
+            charges,
+            poster,
+        )
+        for total in totals:
+            outcome = await batch.one(total)
+            if outcome is None:
+                rated.short += 1
+            else:
+                rated.charged += 1
+                rated.micros += outcome
+        await db.flush()
+
+    async def one(self, total: Total) -> int | None:
+        """Charge the month's difference; the amount charged, or None if it waits."""
+        subscription = self.subscriptions[total.subscription_id]
+        price = self.prices[subscription.price_id]
+        tiers = next((d for d in price.dimensions if d["code"] == total.dimension), None)
+        if tiers is None:
+            return 0
+        key = (total.subscription_id, total.dimension, total.month)
+        charge = self.charges.get(key)
+        if charge is not None and charge.quantity_e4 == total.quantity_e4:
+            return 0  # rated meanwhile (another run): nothing new
+        before = charge.amount if charge else 0
+        quantity = Decimal(total.quantity_e4) / 10_000
+        amount = charge_for(quantity, tiers["tiers"], tiers["mode"]) * subscription.quantity
+        delta = amount - before
+        month, now, rules = total.month, self.now, self.rules
+        if amount > MAX_AMOUNT:  # more than one charge can book: held, the records kept
+            log.error("usage_charge_out_of_range", subscription=str(subscription.id), month=month)
+            await _hold(self.db, subscription, month, now=now, rules=rules, limit=True, tell=False)
+            return None
+        if delta > 0 and self._over_limit(subscription, month, delta):
+            await _hold(self.db, subscription, month, now=now, rules=rules, limit=True)
+            return None
+        transaction = None
+        if delta > 0:
+            listing = self.listings[subscription.listing_id]
+            sale = wallets.Sale(
+                self.wallets[subscription.id],
+                listing.owner_id,
+                delta,
+                commission_of(listing, rules.terms),
+            )
+            try:
+                transaction = wallets.post_sale(
+                    self.poster,
+                    sale,
+                    *self.sale_accounts[listing.owner_id],
+                    kind=TransactionKind.USAGE,
+                    idempotency_key=_key(total),
+                    memo=f"{listing.name} · {tiers['name']} · {month} · {quantity} {tiers['unit']}",
+                    reference=f"subscription:{subscription.id}",
+                    now=now,
+                )
+            except InsufficientFunds:
+                await _hold(self.db, subscription, month, now=now, rules=rules, limit=False)
+                return None
+            await wallets.alert_after(self.db, sale, transaction, now=now)
+        # Every change of the month's total is an order, a free one too: a bill names it all.
+        self.db.add(
+            Order(
+                subscription_id=subscription.id,
+                kind="usage",
+                amount=max(delta, 0),
+                period=subscription.periods,
+                dimension=total.dimension,
+                usage_month=month,
+                quantity_e4=total.quantity_e4 - (charge.quantity_e4 if charge else 0),
+                transaction_id=transaction.id if transaction else None,
+                idempotency_key=_key(total),
+                created_at=now,
+            )
+        )
+        if charge is None:
+            charge = self.charges[key] = UsageCharge(
+                subscription_id=subscription.id,
+                dimension=total.dimension,
                 month=month,
-                quantity_e4=total_e4,
+                quantity_e4=total.quantity_e4,
                 amount=max(amount, before),
                 updated_at=now,
             )
+            self.db.add(charge)
+        else:
+            charge.quantity_e4, charge.amount = total.quantity_e4, max(amount, before)
+            charge.updated_at = now
+        return max(delta, 0)
+
+    def _over_limit(self, subscription: Subscription, month: str, delta: int) -> bool:
+        """Would `delta` more take the month's usage charges past the holder's cap?"""
+        if subscription.spend_limit is None:
+            return False
+        spent = sum(
+            c.amount
+            for (sub, _, m), c in self.charges.items()
+            if sub == subscription.id and m == month
         )
-    else:
-        charge.quantity_e4, charge.amount, charge.updated_at = total_e4, max(amount, before), now
-    await db.flush()
-    return max(delta, 0)
+        return spent + delta > subscription.spend_limit
 
 
-async def _over_limit(db: AsyncSession, subscription: Subscription, month: str, delta: int) -> bool:
-    """Would `delta` more take the month's usage charges past the holder's cap?"""
-    if subscription.spend_limit is None:
-        return False
-    spent = await db.scalar(
-        select(func.coalesce(func.sum(UsageCharge.amount), 0)).where(
-            UsageCharge.subscription_id == subscription.id, UsageCharge.month == month
-        )
-    )
-    return int(spent or 0) + delta > subscription.spend_limit
+def _holder(subscription: Subscription) -> wallets.Holder:
+    return wallets.Holder(user_id=subscription.user_id, org_id=subscription.org_id)
+
+
+def _key(total: Total) -> str:
+    return f"usage:{total.subscription_id}:{total.dimension}:{total.month}:{total.quantity_e4}"
 
 
 async def _hold(
@@ -216,7 +309,6 @@ async def _hold(
     if not limit and subscription.grace_until is None:
         subscription.grace_until = now + rules.grace
     if subscription.state != SubscriptionState.ACTIVE:
-        await db.commit()  # the countdown, if it starts now
         return
     plan = await db.get_one(Plan, subscription.plan_id)
     await change_state(
@@ -232,4 +324,3 @@ async def _hold(
             params={"listing": listing.name, "month": month},
             now=now,
         )
-    await db.commit()
