@@ -11,6 +11,7 @@ matched first, as that checkout's dialect routes were.
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -53,8 +54,10 @@ def build() -> Any:
 
 
 if __name__ == "__main__":
+    app = build()
+    gc.freeze()  # as `saasport serve` does
     uvicorn.run(
-        build(),
+        app,
         host="127.0.0.1",
         port=int(sys.argv[1]),
         workers=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -37,8 +38,13 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from saasport.db.migrate import upgrade
 
     upgrade(settings)
+    application = create_app(settings)
+    # What start-up made lives as long as the process: kept out of the collector's way, so a
+    # request's many short-lived objects do not make it walk the whole app (about a fifth of
+    # the CPU of a 1000-record usage batch).
+    gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        application,
         host=host,
         port=port,
         log_level="warning",
