@@ -110,6 +110,7 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings
         argon2_time_cost=1,
         log_level="WARNING",
         scheduler_interval_seconds=0,  # tests run the scheduler themselves, at the time they choose
+        outbox_interval_seconds=0,  # and the delivery workers
     )
     upgrade(settings)
     return settings

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from saasport.accounts.models import User
-from saasport.catalog.models import Listing, Plan
+from saasport.catalog.models import Plan
 from saasport.commerce.models import Entitlement, Order, Subscription
 from saasport.config import Settings
 from saasport.db.migrate import downgrade, upgrade
@@ -48,19 +48,29 @@ def test_the_foundations_free_trials_become_subscriptions_of_a_free_plan(tmp_pat
         db.flush()
 
         def listing(app_id: str, mode: int = 1) -> uuid.UUID:
-            found = Listing(
-                owner_id=owner.id,
-                app_id=app_id,
-                secret_encrypted="x",
-                secret_digest=b"x" * 32,
-                secret_rotated_at=now,
-                name=app_id,
-                state="published",
-                integration_mode=mode,
+            """A listing row as the schema at 0016 has it (the model has more columns now)."""
+            made = uuid.uuid4()
+            db.execute(
+                text(
+                    "INSERT INTO listings (id, owner_id, app_id, secret_encrypted, secret_digest,"
+                    " secret_rotated_at, name, summary, description_md, category, website,"
+                    " guide_md, guide_url, terms_md, terms_url, entry_url, demo_url,"
+                    " integration_mode, dialect, permissions, redirect_uris,"
+                    " post_logout_redirect_uris, backchannel_logout_uri, isv_key_derivation,"
+                    " state, created_at, updated_at) VALUES (:id, :owner, :app_id, 'x', :digest,"
+                    " :now, :app_id, '', '', 'other', '', '', '', '', '', '', '', :mode,"
+                    " 'native', '[]', '[]', '[]', '', 'raw', 'published', :now, :now)"
+                ),
+                {
+                    "id": made.hex,
+                    "owner": owner.id.hex,
+                    "app_id": app_id,
+                    "digest": b"x" * 32,
+                    "now": now.replace(tzinfo=None),
+                    "mode": mode,
+                },
             )
-            db.add(found)
-            db.flush()
-            return found.id
+            return made
 
         free, untaken, sold = listing("free-app"), listing("untaken"), listing("sold", 2)
         unpriced, unpriced_taken = listing("unpriced", 2), listing("unpriced-taken", 2)

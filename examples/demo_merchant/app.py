@@ -51,6 +51,7 @@ from saasport.sdk.oidc import OidcClient, PendingLogin
 from saasport.sdk.qingcloud import QingcloudClient, QingcloudSession
 from saasport.sdk.starlette import handle_jump
 from saasport.sdk.usage import Usage
+from saasport.sdk.webhooks import WebhookInvalid, verify
 
 DIALECTS = ("native", "scnet", "oidc", "qingcloud", "huawei", "cas", "isvxml")
 
@@ -72,6 +73,11 @@ CREATE TABLE IF NOT EXISTS accounts (
 CREATE TABLE IF NOT EXISTS sessions (
   token_hash TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id),
   platform_sid TEXT, credential TEXT
+);
+CREATE TABLE IF NOT EXISTS provisioned (
+  event_id TEXT PRIMARY KEY, connection TEXT NOT NULL, type TEXT NOT NULL,
+  subscription_id TEXT NOT NULL, state TEXT NOT NULL, plan TEXT NOT NULL,
+  received_at TEXT NOT NULL, times INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS pending_logins (
   state TEXT PRIMARY KEY, connection TEXT NOT NULL, nonce TEXT NOT NULL,
@@ -206,6 +212,28 @@ class Store:
                 " JOIN accounts ON accounts.id = sessions.account_id WHERE token_hash = ?",
                 (_hash(token),),
             ).fetchone()
+
+    def provision(self, connection: str, event: dict[str, Any]) -> bool:
+        """Record a provisioning call once per event id; False if it came before."""
+        data = event.get("data") or {}
+        with closing(self.connect()) as db, db:
+            seen = db.execute(
+                "UPDATE provisioned SET times = times + 1 WHERE event_id = ?", (event["id"],)
+            ).rowcount
+            if seen:
+                return False
+            db.execute(
+                "INSERT INTO provisioned (event_id, connection, type, subscription_id, state,"
+                " plan, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (event["id"], connection, str(event.get("type", "")),
+                 str(data.get("subscription_id", "")), str(data.get("state", "")),
+                 str(data.get("plan", "")), datetime.now(UTC).isoformat(timespec="seconds")),
+            )  # fmt: skip
+        return True
+
+    def provisioned(self) -> list[sqlite3.Row]:
+        with closing(self.connect()) as db:
+            return list(db.execute("SELECT * FROM provisioned ORDER BY received_at DESC"))
 
     def end_session(self, token: str) -> None:
         with closing(self.connect()) as db, db:
@@ -438,6 +466,40 @@ def create_app(data_dir: Path | None = None) -> FastAPI:
         except PlatformError as exc:
             return _page("Not reported", f"<p>{html.escape(exc.code)}</p>", 502)
         return RedirectResponse(f"/?reported={result['status']}", status_code=303)
+
+    @app.post("/hooks/{name}")
+    async def hooks(name: str, request: Request) -> Response:
+        """The platform's provisioning calls (native dialect: Standard Webhooks), verified
+        with the connection's app secret and recorded once per event id."""
+        conn = store.connection(name)
+        if conn is None or conn["dialect"] != "native":
+            return Response(status_code=404)
+        try:
+            event = verify(conn["app_secret"], request.headers, await request.body())
+        except WebhookInvalid as exc:
+            return Response(json.dumps({"error": str(exc)}), 400, media_type="application/json")
+        first = store.provision(name, event)
+        answer = {"ok": True, "duplicate": not first}
+        return Response(json.dumps(answer), 200, media_type="application/json")
+
+    @app.get("/provisioned", response_class=HTMLResponse)
+    async def provisioned() -> Response:
+        rows = "".join(
+            "<tr data-testid='provisioned-row'>"
+            + "".join(
+                f"<td>{html.escape(str(r[k]))}</td>"
+                for k in ("received_at", "connection", "type", "plan", "state", "times")
+            )
+            + f"<td><code>{html.escape(r['subscription_id'])}</code></td></tr>"
+            for r in store.provisioned()
+        )
+        return _page(
+            "Provisioned",
+            f"""<div class="card"><h1>Provisioning calls received</h1>
+<p>What the platform told this app about its subscriptions (each event once; a resend counts
+in <i>times</i>).</p><table><tr><th>Received</th><th>Connection</th><th>Event</th><th>Plan</th>
+<th>State</th><th>Times</th><th>Subscription</th></tr>{rows}</table></div>""",
+        )
 
     @app.get("/try/{name}")
     async def try_demo(name: str) -> Response:

@@ -30,6 +30,8 @@ from saasport.core.crypto import constant_time_equal
 from saasport.core.logging import configure_logging
 from saasport.dialects import builtin
 from saasport.platform import Platform
+from saasport.provisioning import api as provisioning_api
+from saasport.provisioning import pages as provisioning_pages
 from saasport.sso import api as sso_api
 from saasport.sso import pages as sso_pages
 from saasport.web.apidocs import install_api_docs
@@ -46,6 +48,7 @@ API_ROUTERS = (
     catalog_api.router,
     commerce_api.router,
     commerce_api.bills_router,
+    provisioning_api.router,
     billing_api.router,
 )
 PAGE_ROUTERS = (
@@ -56,6 +59,7 @@ PAGE_ROUTERS = (
     review_pages.router,
     commerce_pages.router,
     bill_pages.router,
+    provisioning_pages.router,
     billing_pages.router,
     sso_pages.router,
 )
@@ -89,9 +93,18 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
             if settings.scheduler_interval_seconds
             else None
         )
+        worker = platform.delivery_worker() if settings.outbox_interval_seconds else None
+        delivering = (
+            asyncio.create_task(worker.run_forever(idle=settings.outbox_interval_seconds))
+            if worker is not None
+            else None
+        )
         yield
-        if ticking is not None:
-            ticking.cancel()
+        for task in (ticking, delivering):
+            if task is not None:
+                task.cancel()
+        if worker is not None:
+            await worker.http.aclose()
         await platform.close()
 
     app = FastAPI(

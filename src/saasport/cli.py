@@ -71,6 +71,35 @@ def serve(
     _serve(settings, host, port)
 
 
+@app.command()
+def worker(
+    interval: Annotated[
+        float, typer.Option(help="Seconds between looks for due calls when there were none.")
+    ] = 1.0,
+) -> None:
+    """Deliver provisioning calls to merchant apps (as many workers as wanted, anywhere;
+    `saasport serve` runs one too unless SAASPORT_OUTBOX_INTERVAL_SECONDS=0)."""
+    from saasport.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    typer.echo(f"saasport worker  (database: {_describe(settings)})")
+    asyncio.run(_deliver(settings, interval))
+
+
+async def _deliver(settings: Settings, interval: float) -> None:
+    from saasport.dialects import builtin
+    from saasport.platform import Platform
+
+    platform = Platform.build(settings, dialects=builtin())
+    worker = platform.delivery_worker()
+    try:
+        await worker.run_forever(idle=interval)
+    finally:
+        await worker.http.aclose()
+        await platform.close()
+
+
 def _describe(settings: Settings) -> str:
     url = settings.effective_database_url
     if settings.is_sqlite:

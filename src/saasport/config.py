@@ -62,6 +62,28 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: int = Field(
         default=60, ge=0, le=3600, description="Renewals and expiry run this often; 0: not here."
     )
+    outbox_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How often this process's delivery worker looks for due provisioning "
+        "calls when it found none; 0: no worker in this process (run `saasport worker`).",
+    )
+    outbox_timeout_seconds: float = Field(
+        default=20.0, gt=0, le=120, description="How long a call to an app may take."
+    )
+    outbox_window_minutes: int = Field(
+        default=60, ge=1, le=7 * 24 * 60, description="How long a call is retried."
+    )
+    outbox_new_purchase_window_minutes: int = Field(
+        default=180,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long the call for a new purchase is retried.",
+    )
+    outbox_batch: int = Field(
+        default=100, ge=1, le=1000, description="Calls one worker has in flight at once."
+    )
     usage_late_days: int = Field(
         default=21, ge=1, le=90, description="Usage records may arrive this long after they began."
     )

@@ -142,6 +142,8 @@ async def _seed(
     for app in DEMO_APPS:
         entry_url = f"{merchant_url}/sso/{app.slug}"
         demo_url = f"{merchant_url}/try/{app.slug}" if app.offers_demo else ""
+        # The demo merchant app takes the native dialect's provisioning calls.
+        hooks = f"{merchant_url}/hooks/{app.slug}" if app.dialect == "native" else ""
         listing = await db.scalar(
             select(Listing).where(
                 Listing.owner_id == merchant.id,
@@ -151,11 +153,12 @@ async def _seed(
         )
         if listing is None:
             listing, secret = await _publish(
-                platform, db, app, merchant, operator, entry_url, demo_url
+                platform, db, app, merchant, operator, entry_url, demo_url, hooks
             )
         else:
             # The merchant app starts afresh each run: a new secret, and no old one kept.
             listing.entry_url, listing.demo_url = entry_url, demo_url
+            listing.provisioning_url = hooks
             listing, secret = await service.rotate_secret(
                 db,
                 owner=merchant,
@@ -179,6 +182,7 @@ async def _publish(
     operator: User,
     entry_url: str,
     demo_url: str,
+    provisioning_url: str,
 ) -> tuple[Listing, str]:
     now = platform.clock()
     fields = ListingCreate(
@@ -192,6 +196,7 @@ async def _publish(
         permissions=list(app.permissions),  # type: ignore[arg-type]
         entry_url=entry_url,
         demo_url=demo_url,
+        provisioning_url=provisioning_url,
         # Sold by plans: identity and billing (mode 2); the others are free (mode 1).
         integration_mode=2 if app.slug in DEMO_PLANS else 1,
     )

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from saasport.accounts.models import User
@@ -21,10 +22,12 @@ from saasport.config import Settings
 from saasport.core.clock import Clock, utcnow
 from saasport.core.crypto import SecretBox, derive_key
 from saasport.core.dialects import DialectRegistry
+from saasport.core.egress import merchant_client
 from saasport.core.mail import ConsoleMailer, Mailer, MemoryMailer, SmtpMailer
 from saasport.core.passwords import Passwords
 from saasport.core.rules import InputRules
 from saasport.db.session import make_engine, make_sessionmaker
+from saasport.provisioning.worker import DeliveryRules, Worker
 from saasport.sso.keys import KeyRing
 from saasport.sso.logout import (
     LogoutNotice,
@@ -105,6 +108,22 @@ class Platform:
             mailer=mailer or mailer_for(settings),
             csrf_key=derive_key(master, "csrf"),
             clock=clock,
+        )
+
+    def delivery_worker(self, *, http: httpx.AsyncClient | None = None) -> Worker:
+        """A worker delivering outbox events to apps (`run_forever`); its client (guarded
+        against private addresses outside dev mode) is closed with `worker.http.aclose()`."""
+        rules = DeliveryRules.of(self.settings)
+        return Worker(
+            self.sessionmaker,
+            self.dialects,
+            self.box,
+            rules,
+            http=http
+            or merchant_client(
+                dev_mode=self.settings.dev_mode, timeout=rules.timeout, max_connections=rules.batch
+            ),
+            clock=self.clock,
         )
 
     async def close(self) -> None:

@@ -82,6 +82,8 @@ class Listing(UUIDPrimaryKey, Timestamps, Base):
     redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
     post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
     backchannel_logout_uri: Mapped[str] = mapped_column(String(500), default="")
+    # Where the platform calls the app when a subscription changes (the outbox's deliveries).
+    provisioning_url: Mapped[str] = mapped_column(String(500), default="")
     # The legacy ISV platform (isvxml): the DES key its message bodies are encrypted with, and
     # how the 8-byte DES key and IV come from it ("raw" or "md5").
     isv_key_encrypted: Mapped[str | None] = mapped_column(String(200))

@@ -133,6 +133,11 @@ class ListingFields(BaseModel):
         description="Where the platform POSTs a logout token (OpenID Connect back-channel "
         "logout) or a CAS logout request when the user signs out of the platform.",
     )
+    provisioning_url: EntryUrl = Field(
+        default="",
+        description="Where the platform calls the app when a subscription changes (purchase, "
+        "renewal, freeze, release, …), in the listing's dialect (HTTPS). Empty: no calls.",
+    )
 
 
 class ListingCreate(ListingFields):
@@ -160,6 +165,7 @@ class ListingOut(BaseModel):
     redirect_uris: list[str]
     post_logout_redirect_uris: list[str]
     backchannel_logout_uri: str
+    provisioning_url: str
     icon_url: str | None
     screenshot_urls: list[str]
     secret_rotated_at: datetime

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
@@ -37,6 +38,60 @@ class DirectRoute:
     method: str
     path: str
     endpoint: Any
+
+
+@dataclass(frozen=True)
+class Call:
+    """One outbox event to deliver to a listing's app (`provisioning_url`)."""
+
+    event_id: str  # stable across attempts and re-sends: apps de-duplicate on it
+    topic: str  # "subscription.created", …
+    payload: Mapping[str, Any]
+    created_at: datetime
+    url: str
+    app_id: str
+    # The listing's app secrets the calls are signed with: the current one first, then the
+    # one before it while the rotation overlap lasts.
+    secrets: tuple[str, ...]
+    attempt: int
+    test: bool = False  # sent from the merchant's test console, not a real change
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """The HTTP request a dialect makes of a call."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+    secret_headers: tuple[str, ...] = ()  # masked in the attempt log
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What an answer means: `delivered`; `pending` (taken; the app reports the result
+    later); `retry` (try again within the window); `failed` (refused for good)."""
+
+    outcome: str
+    reason: str = ""
+
+
+class Provisioner(Protocol):
+    """How a dialect calls apps: its requests and how it reads their answers."""
+
+    def request(self, call: Call, *, now: datetime) -> Outgoing | None:
+        """The request for `call`, or None if the dialect sends nothing for this topic."""
+        ...
+
+    def judge(self, call: Call, answer: Answer) -> Verdict: ...
 
 
 @dataclass(frozen=True)
@@ -77,6 +132,8 @@ class Dialect:
     # A template (under web/templates) the merchant console shows with a listing's
     # credentials: the endpoints and a configuration block to copy into the app.
     console_template: str = ""
+    # How the platform calls the app when a subscription changes; None: it does not.
+    provisioner: Provisioner | None = None
 
     def __post_init__(self) -> None:
         if not self.name.isascii() or not self.name.isidentifier() or len(self.name) > 16:

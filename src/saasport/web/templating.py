@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ def make_environment() -> Environment:
     # through `tr()`, which translates and leaves escaping on.
     env.globals["tr"] = translate
     env.filters["markdown"] = render_markdown
+    env.filters["readable_body"] = readable_body
     # Money in templates: micro-units in, as people read it out (in 分; unit prices exact).
     env.filters["money"] = lambda micros, currency: Money(int(micros), currency).display()
     env.filters["unit_price"] = lambda micros, currency: Money(int(micros), currency).precise()
@@ -92,3 +94,11 @@ class Pages:
                 secure=self.secure_cookies,
                 max_age=365 * 24 * 3600,
             )
+
+
+def readable_body(text: str) -> str:
+    """A logged request or answer body for people: JSON indented, anything else as it is."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text

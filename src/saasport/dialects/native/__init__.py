@@ -2,6 +2,7 @@
 
 from saasport.core.dialects import Dialect
 from saasport.dialects.native import routes
+from saasport.dialects.native.webhooks import Webhooks
 from saasport.sdk.client import NativeClient
 
 DIALECT = Dialect.speaking(
@@ -10,4 +11,5 @@ DIALECT = Dialect.speaking(
     routers=(routes.router,),
     error_codes=routes.ERROR_CODES,
     console_template="dialects/native.html",
+    provisioner=Webhooks(),
 )

@@ -1,0 +1,1 @@
+"""Provisioning: outbox events delivered to merchant apps in their dialects."""

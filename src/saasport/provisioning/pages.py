@@ -1,0 +1,160 @@
+"""Pages: the production-call log of the merchant console (`/merchant/calls`: your listings'
+calls) and of the operator console (`/operator/calls`: every app's), a call's attempts side
+by side, and re-send."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BeforeValidator
+
+from saasport.accounts.models import User
+from saasport.catalog.service import require_operator
+from saasport.commerce.schemas import blank_is_none
+from saasport.core.errors import NotFound
+from saasport.core.messages import N_
+from saasport.deps import DbSession, PageUser, PlatformDep
+from saasport.provisioning import calls
+from saasport.web.forms import PagesDep, redirect
+from saasport.web.routing import PageRoute
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+ListingQuery = Annotated[uuid.UUID | None, BeforeValidator(blank_is_none), Query()]
+DayQuery = Annotated[str, Query(max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
+StateQuery = Annotated[str, Query(max_length=12)]
+TopicQuery = Annotated[str, Query(max_length=48)]
+TOPICS = (
+    "subscription.created",
+    "subscription.renewed",
+    "subscription.suspended",
+    "subscription.resumed",
+    "subscription.upgraded",
+    "subscription.downgraded",
+    "subscription.cancelled",
+    "subscription.expired",
+    "subscription.released",
+)
+
+
+def _scope(user: User, console: str) -> bool:
+    """mine_only: the merchant console shows one's own listings' calls, the operator's all."""
+    if console == "operator":
+        require_operator(user)
+        return False
+    calls.require_viewer(user)
+    return True
+
+
+def _day(text: str) -> datetime | None:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
+
+
+async def _log(
+    request: Request,
+    db: DbSession,
+    pages: PagesDep,
+    user: User,
+    console: str,
+    listing: uuid.UUID | None,
+    topic: str,
+    state: str,
+    since: str,
+    until: str,
+) -> Response:
+    mine_only = _scope(user, console)
+    state = state if state in calls.STATES else ""
+    topic = topic if topic in TOPICS else ""
+    end = _day(until)
+    filters = calls.Filters(
+        listing, topic, state, _day(since), end + timedelta(days=1) if end else None
+    )
+    found = await calls.list_calls(db, viewer=user, filters=filters, mine_only=mine_only)
+    return pages.render(
+        request,
+        "provisioning/calls.html",
+        console=console,
+        calls=found,
+        listings=await calls.listings_of(db, viewer=user, mine_only=mine_only),
+        topics=TOPICS,
+        states=calls.STATES,
+        chosen={
+            "listing": listing,
+            "topic": topic,
+            "state": state,
+            "since": since,
+            "until": until,
+        },
+    )
+
+
+@router.get("/merchant/calls", response_class=HTMLResponse)
+async def merchant_calls(
+    request: Request,
+    db: DbSession,
+    pages: PagesDep,
+    user: PageUser,
+    listing: ListingQuery = None,
+    topic: TopicQuery = "",
+    state: StateQuery = "",
+    since: DayQuery = "",
+    until: DayQuery = "",
+) -> Response:
+    return await _log(request, db, pages, user, "merchant", listing, topic, state, since, until)
+
+
+@router.get("/operator/calls", response_class=HTMLResponse)
+async def operator_calls(
+    request: Request,
+    db: DbSession,
+    pages: PagesDep,
+    user: PageUser,
+    listing: ListingQuery = None,
+    topic: TopicQuery = "",
+    state: StateQuery = "",
+    since: DayQuery = "",
+    until: DayQuery = "",
+) -> Response:
+    return await _log(request, db, pages, user, "operator", listing, topic, state, since, until)
+
+
+@router.get("/{console}/calls/{event_id}", response_class=HTMLResponse)
+async def call_page(
+    console: str,
+    event_id: uuid.UUID,
+    request: Request,
+    db: DbSession,
+    pages: PagesDep,
+    user: PageUser,
+) -> Response:
+    mine_only = _scope(user, _console(console))
+    line, attempts = await calls.call_of(db, viewer=user, event_id=event_id, mine_only=mine_only)
+    return pages.render(
+        request, "provisioning/call.html", console=console, line=line, attempts=attempts
+    )
+
+
+@router.post("/{console}/calls/{event_id}/resend")
+async def resend_call(
+    console: str, event_id: uuid.UUID, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    mine_only = _scope(user, _console(console))
+    await calls.resend(
+        db,
+        viewer=user,
+        event_id=event_id,
+        now=platform.clock(),
+        window=timedelta(minutes=platform.settings.outbox_window_minutes),
+        mine_only=mine_only,
+    )
+    return redirect(f"/{console}/calls/{event_id}", flash="call_resent")
+
+
+def _console(console: str) -> str:
+    if console not in ("merchant", "operator"):
+        raise NotFound(N_("No such page."))
+    return console
