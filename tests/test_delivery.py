@@ -392,3 +392,14 @@ async def test_two_workers_deliver_each_of_many_events_once(
         types == ["subscription.created", "subscription.renewed", "subscription.released"]
         for types in by_subject.values()
     )
+
+
+async def test_logout_notices_are_refused_to_private_addresses_outside_dev_mode() -> None:
+    from saasport.sso.logout import LogoutNotice, LogoutSender
+
+    async with MerchantStub() as stub:
+        notice = LogoutNotice(listing_id=uuid.uuid4(), url=stub.url, form={"logout_token": "t"})
+        assert await LogoutSender(dev_mode=False).send([notice]) == [None]
+        assert stub.received == []
+        assert await LogoutSender(dev_mode=True).send([notice]) == [200]
+        assert len(stub.received) == 1

@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 
 from saasport.catalog.models import Media
 from saasport.commerce.models import Entitlement
+from saasport.outbox.models import OutboxEvent
 from saasport.platform import Platform
 from saasport.sso.models import AccessToken, JumpToken, OAuthConsent
 from tests.conftest import LISTING, PASSWORD, Api, make_operator, png, signup, unique
@@ -194,6 +195,7 @@ class World:
     user_entitlement: str
     org_entitlement: str
     subscription_id: str  # the holder's subscription of the published listing's trial plan
+    call_id: str  # the provisioning call (outbox event) that subscription's start made
     victim: str  # an account of nobody else's business, which only an operator may stop
     month: str  # this month, as bills name it
     browsers: dict[str, Browser] = field(default_factory=dict)
@@ -363,6 +365,13 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
         )
         await db.commit()
 
+    async with platform.sessionmaker() as db:
+        call_id = await db.scalar(
+            select(OutboxEvent.id).where(
+                OutboxEvent.subject == f"subscription:{subscription_id}",
+                OutboxEvent.topic == "subscription.created",
+            )
+        )
     w = World(
         app=app,
         client=client,
@@ -386,6 +395,7 @@ async def world(client: httpx.AsyncClient, platform: Platform, app: Any) -> Asyn
         user_entitlement=user_entitlement,
         org_entitlement=org_entitlement,
         subscription_id=subscription_id,
+        call_id=str(call_id),
         victim=(await signup(client)).user["id"],
         month=platform.clock().strftime("%Y-%m"),
     )
@@ -1089,6 +1099,62 @@ CASES: list[Case] = [
         ("operator", 303),
     ),
     A(
+        "read another merchant's provisioning call",
+        "GET",
+        "/api/v1/calls/{event_id}",
+        lambda w, who: Req(f"/api/v1/calls/{w.call_id}"),
+        {"plain": FORBIDDEN, "other": NF, "holder": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "re-send another merchant's provisioning call",
+        "POST",
+        "/api/v1/calls/{event_id}/resend",
+        lambda w, who: Req(f"/api/v1/calls/{w.call_id}/resend"),
+        {"plain": FORBIDDEN, "other": NF, "holder": FORBIDDEN},
+        ("owner", 200),
+    ),
+    A(
+        "read another merchant's provisioning call (page)",
+        "GET",
+        "/merchant/calls/{event_id}",
+        lambda w, who: Req(f"/merchant/calls/{w.call_id}"),
+        {"plain": FORBIDDEN, "other": NF},
+        ("owner", 200),
+    ),
+    A(
+        "re-send another merchant's provisioning call (page)",
+        "POST",
+        "/merchant/calls/{event_id}/resend",
+        lambda w, who: Req(f"/merchant/calls/{w.call_id}/resend"),
+        {"plain": FORBIDDEN, "other": NF},
+        ("owner", 303),
+    ),
+    A(
+        "read every app's provisioning calls without being an operator (page)",
+        "GET",
+        "/operator/calls",
+        lambda w, who: Req("/operator/calls"),
+        NON_OPERATORS,
+        ("operator", 200),
+    ),
+    A(
+        "read a provisioning call on the operator console without being one (page)",
+        "GET",
+        "/operator/calls/{event_id}",
+        lambda w, who: Req(f"/operator/calls/{w.call_id}"),
+        NON_OPERATORS,
+        ("operator", 200),
+    ),
+    A(
+        "re-send a call from the operator console without being an operator (page)",
+        "POST",
+        "/operator/calls/{event_id}/resend",
+        lambda w, who: Req(f"/operator/calls/{w.call_id}/resend"),
+        NON_OPERATORS,
+        ("operator", 303),
+    ),
+    A(
         "read the billing overview without being an operator (page)",
         "GET",
         "/operator/billing",
@@ -1351,6 +1417,7 @@ ROLE_ROUTES = {
     ("GET", "/operator/wallets"),
     ("POST", "/operator/wallets/adjust"),
     ("GET", "/operator/billing"),
+    ("GET", "/operator/calls"),
     ("POST", "/operator/payouts"),
     ("POST", "/api/v1/operator/payouts"),
     ("GET", "/merchant/settlement"),
@@ -1479,9 +1546,17 @@ async def test_lists_show_only_ones_own_objects(world: World) -> None:
         held = {e["id"] for e in (await api.get("/api/v1/entitlements")).json()}
         assert (w.user_entitlement in held) == (who == "holder")
         assert (w.org_entitlement in held) == (who == "staff")
+        calls = await api.get("/api/v1/calls", params={"limit": 200})
+        if who == "other":
+            assert w.call_id not in {c["id"] for c in calls.json()}
+        else:
+            assert calls.status_code == 403  # not merchants
 
     for who in ("other", "plain"):
         b = await w.browser(who)
+        r = await b.get("/merchant/calls")
+        assert r.status_code == (200 if who == "other" else 403)
+        assert w.call_id not in r.text and w.published["name"] not in r.text
         for page in ("/merchant/listings", "/console/apps", "/account", "/"):
             r = await b.get(page)
             assert r.status_code == 200, page

@@ -126,6 +126,18 @@ async def lease_due(
     return leased
 
 
+async def load_for_settling(
+    db: AsyncSession, event_ids: list[uuid.UUID], attempt_ids: list[uuid.UUID]
+) -> None:
+    """Read a batch's events (locked on PostgreSQL, so that no other worker takes one over
+    while it is settled) and attempts at once, for `settle` to find in the session."""
+    events = select(OutboxEvent).where(OutboxEvent.id.in_(event_ids)).order_by(OutboxEvent.id)
+    if db.get_bind().dialect.name == "postgresql":
+        events = events.with_for_update(of=OutboxEvent)
+    await db.execute(events.execution_options(populate_existing=True))
+    await db.execute(select(DeliveryAttempt).where(DeliveryAttempt.id.in_(attempt_ids)))
+
+
 async def settle(
     db: AsyncSession,
     event_id: uuid.UUID,
@@ -140,12 +152,12 @@ async def settle(
     it) and `skipped` end the event; `failed` and `refused` make it dead; `retry` sets its
     next attempt at `retry_at` (None: the window is over, it is dead). None if another worker
     took the event over meanwhile (its lease ran out): this attempt is kept, the event not
-    touched."""
+    touched. In a fresh session, or after `load_for_settling`."""
     attempt = await db.get_one(DeliveryAttempt, attempt_id)
     for name, value in record.items():
         setattr(attempt, name, value)
     attempt.outcome, attempt.finished_at = outcome, now
-    event = await db.get_one(OutboxEvent, event_id, populate_existing=True)
+    event = await db.get_one(OutboxEvent, event_id)
     if event.attempts != attempt.number or event.state != EventState.PENDING:
         return None
     event.lease_until = None

@@ -15,8 +15,6 @@ from pydantic import BeforeValidator
 from saasport.accounts.models import User
 from saasport.catalog.service import require_operator
 from saasport.commerce.schemas import blank_is_none
-from saasport.core.errors import NotFound
-from saasport.core.messages import N_
 from saasport.deps import DbSession, PageUser, PlatformDep
 from saasport.provisioning import calls
 from saasport.web.forms import PagesDep, redirect
@@ -122,27 +120,53 @@ async def operator_calls(
     return await _log(request, db, pages, user, "operator", listing, topic, state, since, until)
 
 
-@router.get("/{console}/calls/{event_id}", response_class=HTMLResponse)
-async def call_page(
-    console: str,
-    event_id: uuid.UUID,
+@router.get("/merchant/calls/{event_id}", response_class=HTMLResponse)
+async def merchant_call(
+    event_id: uuid.UUID, request: Request, db: DbSession, pages: PagesDep, user: PageUser
+) -> Response:
+    return await _call(request, db, pages, user, "merchant", event_id)
+
+
+@router.get("/operator/calls/{event_id}", response_class=HTMLResponse)
+async def operator_call(
+    event_id: uuid.UUID, request: Request, db: DbSession, pages: PagesDep, user: PageUser
+) -> Response:
+    return await _call(request, db, pages, user, "operator", event_id)
+
+
+@router.post("/merchant/calls/{event_id}/resend")
+async def merchant_resend(
+    event_id: uuid.UUID, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    return await _resend(db, platform, user, "merchant", event_id)
+
+
+@router.post("/operator/calls/{event_id}/resend")
+async def operator_resend(
+    event_id: uuid.UUID, db: DbSession, platform: PlatformDep, user: PageUser
+) -> Response:
+    return await _resend(db, platform, user, "operator", event_id)
+
+
+async def _call(
     request: Request,
     db: DbSession,
     pages: PagesDep,
-    user: PageUser,
+    user: User,
+    console: str,
+    event_id: uuid.UUID,
 ) -> Response:
-    mine_only = _scope(user, _console(console))
+    mine_only = _scope(user, console)
     line, attempts = await calls.call_of(db, viewer=user, event_id=event_id, mine_only=mine_only)
     return pages.render(
         request, "provisioning/call.html", console=console, line=line, attempts=attempts
     )
 
 
-@router.post("/{console}/calls/{event_id}/resend")
-async def resend_call(
-    console: str, event_id: uuid.UUID, db: DbSession, platform: PlatformDep, user: PageUser
+async def _resend(
+    db: DbSession, platform: PlatformDep, user: User, console: str, event_id: uuid.UUID
 ) -> Response:
-    mine_only = _scope(user, _console(console))
+    mine_only = _scope(user, console)
     await calls.resend(
         db,
         viewer=user,
@@ -152,9 +176,3 @@ async def resend_call(
         mine_only=mine_only,
     )
     return redirect(f"/{console}/calls/{event_id}", flash="call_resent")
-
-
-def _console(console: str) -> str:
-    if console not in ("merchant", "operator"):
-        raise NotFound(N_("No such page."))
-    return console

@@ -36,7 +36,7 @@ from saasport.core.crypto import SecretBox
 from saasport.core.dialects import Answer, Call, DialectRegistry, Outgoing, Provisioner, Verdict
 from saasport.core.egress import AddressRefused
 from saasport.outbox.models import DeliveryAttempt, OutboxEvent
-from saasport.outbox.service import backoff, lease_due, settle
+from saasport.outbox.service import backoff, lease_due, load_for_settling, settle
 
 log = structlog.get_logger(__name__)
 
@@ -203,6 +203,7 @@ class Worker:
     async def _record(self, jobs: list[_Job], answers: list[Answer | Verdict | None]) -> Report:
         now, report = self.clock(), Report()
         async with self.sessions() as db:
+            await load_for_settling(db, [j.event.id for j in jobs], [j.attempt.id for j in jobs])
             for job, answer in zip(jobs, answers, strict=True):
                 record: dict[str, object] = {}
                 if job.outgoing is None:

@@ -13,14 +13,11 @@ durable.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import httpx
@@ -32,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from saasport.catalog.models import Listing
 from saasport.core.crypto import SecretBox
-from saasport.core.urls import host_is_private
+from saasport.core.egress import AddressRefused, merchant_client
 from saasport.sso.cas import tickets_to_log_out
 from saasport.sso.keys import ALG, KeyRing
 from saasport.sso.models import AccessToken, OAuthToken
@@ -167,17 +164,18 @@ class LogoutSender:
         """Each notice's HTTP status (None: not delivered)."""
         if not notices:
             return []
-        async with httpx.AsyncClient(
-            timeout=self.timeout, transport=self.transport, follow_redirects=False
+        # Outside dev mode the client refuses private addresses as it connects (DNS included).
+        async with merchant_client(
+            dev_mode=self.dev_mode, timeout=self.timeout, transport=self.transport
         ) as http:
             return list(await asyncio.gather(*(self._one(http, n) for n in notices)))
 
     async def _one(self, http: httpx.AsyncClient, notice: LogoutNotice) -> int | None:
         try:
-            if not self.dev_mode and await _resolves_privately(notice.url):
-                log.warning("logout_refused_private", listing_id=str(notice.listing_id))
-                return None
             response = await http.post(notice.url, data=notice.form)
+        except AddressRefused:
+            log.warning("logout_refused_private", listing_id=str(notice.listing_id))
+            return None
         except (httpx.HTTPError, OSError) as exc:
             log.warning(
                 "logout_not_delivered", listing_id=str(notice.listing_id), error=type(exc).__name__
@@ -185,14 +183,6 @@ class LogoutSender:
             return None
         log.info("logout_delivered", listing_id=str(notice.listing_id), status=response.status_code)
         return response.status_code
-
-
-async def _resolves_privately(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host_is_private(host):
-        return True
-    infos: list[Any] = await asyncio.get_running_loop().getaddrinfo(host, None)
-    return any(ipaddress.ip_address(info[4][0]).is_global is False for info in infos)
 
 
 async def revoke_everything_of(db: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> None:
