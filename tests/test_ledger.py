@@ -333,7 +333,23 @@ async def test_operators_credit_and_debit_wallets_over_the_api_with_idempotency_
 
 
 @pytest.mark.parametrize(
-    "amount", [100, 1.5, "-5", "0", "0.0000001", "NaN", "1e30", "abc", None, True]
+    "amount",
+    [
+        100,
+        1.5,
+        "-5",
+        "0",
+        "0.0000001",
+        "NaN",
+        "1e30",
+        "abc",
+        None,
+        True,
+        "0.001",
+        "12.345678",
+        "1e9",
+        "١٠",
+    ],
 )
 async def test_bad_amounts_are_refused_and_change_nothing(
     operator: Api, client: httpx.AsyncClient, amount: object
@@ -403,8 +419,15 @@ async def test_operators_credit_a_wallet_from_the_console_once_per_form(
         "/operator/wallets/adjust",
         data=form | {"direction": "debit", "amount": "100.01", "idempotency_key": "another-key"},
     )
-    assert "flash=adjust_refused" in r.headers["location"]
+    assert "flash=adjust_short" in r.headers["location"]
     assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "100.000000"
     page = (await b.get(r.headers["location"])).text
+    assert 'class="flash refused"' in page  # a refusal does not look like a success
+    r = await b.post(
+        "/operator/wallets/adjust",
+        data=form | {"amount": "12.345678", "idempotency_key": "sub-fen-key"},
+    )
+    assert "flash=adjust_invalid" in r.headers["location"]
+    assert (await user.get("/api/v1/me/wallet")).json()["balance"] == "100.000000"
     assert "¥100.00" in page and "bank transfer" in page
     await holds(platform)

@@ -16,7 +16,7 @@ from saasport.core.money import FEN, MICROS, Money, MoneyError
         ("0.000300", 300),
         ("-0.000001", -1),
         ("100", 100 * MICROS),
-        ("1e2", 100 * MICROS),
+        (Decimal("1e2"), 100 * MICROS),
         (Decimal("0.01"), FEN),
         (7, 7 * MICROS),
     ],
@@ -27,7 +27,29 @@ def test_parsing_is_exact(text: str | int | Decimal, micros: int) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["0.0000001", "NaN", "Infinity", "-inf", "12,34", "", "abc", "1" + "0" * 13, 0.1, True, 1.0],
+    [
+        "0.0000001",
+        "NaN",
+        "Infinity",
+        "-inf",
+        "12,34",
+        "",
+        "abc",
+        "1" + "0" * 13,
+        0.1,
+        True,
+        1.0,
+        "1e2",
+        "1E9",
+        " 12",
+        "12 ",
+        "١٢",
+        "+12",
+        "12.",
+        ".5",
+        "0x10",
+        "1_000",
+    ],
 )
 def test_what_is_not_money_is_refused(bad: object) -> None:
     with pytest.raises(MoneyError):

@@ -249,3 +249,29 @@ async def test_cancelling_refunds_the_unused_part_once_from_both_shares(
         topics = [e.topic for e in await events_of(db, f"subscription:{sub['id']}")]
     assert topics == ["subscription.created", "subscription.cancelled"]
     await holds(platform)
+
+
+async def test_free_days_bought_on_the_page_are_not_called_paid(
+    merchant: Api, operator: Api, client: httpx.AsyncClient, browser: Any
+) -> None:
+    """A monthly plan with free days: the page says the free days began (nothing charged),
+    the wallet marks them, and cancelling during them says nothing comes back."""
+    from tests.test_pages import csrf_of, sign_in
+
+    listing = await selling(merchant, operator, pro=MONTH | {"trial_days": 14})
+    user = await funded(client, operator, "10.00")
+    b = browser()
+    await sign_in(b, user.user["username"])
+    page = (await b.get(f"/apps/{listing}")).text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert key is not None
+    form = {"csrf_token": csrf_of(page), "plan": "pro", "idempotency_key": key.group(1)}
+    r = await b.post(f"/apps/{listing}/order", data=form)
+    assert r.status_code == 303 and "flash=trial_started" in r.headers["location"], r.headers
+    wallet = (await b.get("/console/wallet")).text
+    assert 'data-testid="wallet-balance">¥10.00<' in wallet and 'data-testid="free-days"' in wallet
+    (sub,) = (await user.get("/api/v1/subscriptions")).json()
+    r = await b.post(
+        f"/console/subscriptions/{sub['id']}/cancel", data={"csrf_token": csrf_of(wallet)}
+    )
+    assert r.status_code == 303 and "flash=cancelled_free" in r.headers["location"]

@@ -892,3 +892,14 @@ async def test_the_jump_is_answered_with_no_referrer_only(
         assert r.status_code == 303
         assert effective_referrer_policy(r) == "no-referrer", r.headers.get_list("referrer-policy")
         assert r.headers.get_list("referrer-policy") == ["no-referrer"]
+
+
+async def test_an_unknown_page_keeps_the_signed_in_header(
+    client: httpx.AsyncClient, browser: Any
+) -> None:
+    api = await signup(client)
+    b = browser()
+    await sign_in(b, api.user["username"])
+    r = await b.get("/console/no-such-page")
+    assert r.status_code == 404
+    assert api.user["username"] in r.text and 'href="/login"' not in r.text

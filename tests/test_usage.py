@@ -522,3 +522,17 @@ async def test_a_rating_killed_half_way_and_run_again_charges_each_total_once(
         ).all()
     assert len(orders) == 3  # one usage order each: none charged twice
     await holds(platform)
+
+
+async def test_quantities_are_written_out_in_ascii_digits(
+    merchant: Api, operator: Api, client: httpx.AsyncClient
+) -> None:
+    m = await metered(merchant, operator, client)
+    odd = [" 1 ", "١٢", "1e3", "1E3", "+1", "Infinity", "0x10", "1_0", "１"]
+    r = await report(
+        client, m["auth"], [record(m["sub"], f"odd-{i}", q) for i, q in enumerate(odd)]
+    )
+    assert r.status_code == 200
+    assert [x["status"] for x in r.json()["results"]] == ["invalid"] * len(odd)
+    r = await report(client, m["auth"], [record(m["sub"], "plain", "12.5")])
+    assert r.json()["results"][0]["status"] == "accepted"

@@ -87,6 +87,7 @@ async def adjust(form: Form, db: DbSession, platform: PlatformDep, user: PageUse
             now=platform.clock(),
         )
     except (InsufficientFunds, IdempotencyConflict, ValidationFailed) as refused:
-        await db.rollback()
-        return redirect(back, flash="adjust_refused", code=refused.code)
+        await db.rollback()  # a redirect commits: nothing of the refused booking may stay
+        flash = {InsufficientFunds: "adjust_short", IdempotencyConflict: "adjust_resent"}
+        return redirect(back, flash=flash.get(type(refused), "adjust_invalid"))
     return redirect(back, flash="adjusted")

@@ -121,6 +121,8 @@ async def adjust(
     """An operator credits or debits a wallet, with a reason (e.g. an offline transfer)."""
     require_operator(operator)
     _positive(amount, amount.currency)
+    if amount.micros % FEN:
+        raise ValidationFailed({"amount": N_("Money in and out is in whole fen (0.01).")})
     if not reason.strip():
         raise ValidationFailed({"reason": N_("Say why.")})
     wallet = await wallet_of(db, holder, currency=amount.currency, now=now)

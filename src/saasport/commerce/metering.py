@@ -37,6 +37,7 @@ from saasport.catalog.models import Plan, PlanPrice
 from saasport.commerce.bills import MONTH, month_bounds
 from saasport.commerce.models import LIVE_STATES, Subscription, UsageCharge, UsageRecord
 from saasport.core.errors import ValidationFailed
+from saasport.core.inputs import PLAIN_QUANTITY
 from saasport.db.session import upsert_insert
 
 MAX_RECORDS = 1000
@@ -92,6 +93,8 @@ def _check(raw: Any, *, now: datetime, late: timedelta) -> _Checked | Result:
     quantity = raw.get("quantity")
     if isinstance(quantity, bool) or not isinstance(quantity, (str, int)):  # a tuple: faster
         return Result(sn, "invalid", "quantity: a decimal string or an integer")
+    if isinstance(quantity, str) and not PLAIN_QUANTITY.fullmatch(quantity):
+        return Result(sn, "invalid", "quantity: digits and at most one point, like 12.5")
     try:
         value = Decimal(quantity)
     except (InvalidOperation, ValueError):
@@ -136,8 +139,16 @@ async def ingest(
         if not isinstance(item, _Checked):
             continue
         life = dimensions.get(item.subscription_id)
-        if life is None or not life[0] <= item.begin_at or (life[1] and item.end_at > life[1]):
-            results[i] = Result(item.sn, "not_subscribed", "not a live subscription of this app")
+        if life is None:
+            results[i] = Result(item.sn, "not_subscribed", "not a subscription of this app")
+            continue
+        if item.begin_at < life[0]:
+            why = f"begin_time: before the subscription started ({life[0].isoformat()})"
+            results[i] = Result(item.sn, "not_subscribed", why)
+            continue
+        if life[1] and item.end_at > life[1]:
+            why = f"end_time: after the subscription ended ({life[1].isoformat()})"
+            results[i] = Result(item.sn, "not_subscribed", why)
             continue
         if not item.dimension and life[2]:
             item = results[i] = replace(item, dimension=life[2][0])  # the plan's first
@@ -333,6 +344,8 @@ def _check_total(raw: Any, *, now: datetime, late: timedelta) -> _Total | Result
     quantity = raw.get("total")
     if isinstance(quantity, bool) or not isinstance(quantity, (str, int)):  # a tuple: faster
         return Result(key, "invalid", "total: a decimal string or an integer")
+    if isinstance(quantity, str) and not PLAIN_QUANTITY.fullmatch(quantity):
+        return Result(key, "invalid", "total: digits and at most one point, like 12.5")
     try:
         value = Decimal(quantity)
     except (InvalidOperation, ValueError):

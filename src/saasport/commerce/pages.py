@@ -122,7 +122,7 @@ async def order_plan(
     except ValidationFailed:
         return redirect(f"/apps/{listing_id}", flash="order_invalid")
     try:
-        await flows.buy(
+        bought = await flows.buy(
             db,
             user=user,
             listing_id=listing_id,
@@ -142,21 +142,24 @@ async def order_plan(
     except flows.TrialUsed:
         await db.rollback()
         return redirect(f"/apps/{listing_id}", flash="trial_used")
-    return redirect("/console/apps", flash="subscribed")
+    free_days = bought.trial_ends_at is not None and bought.trial_ends_at > platform.clock()
+    return redirect("/console/apps", flash="trial_started" if free_days else "subscribed")
 
 
 @router.post("/console/subscriptions/{subscription_id}/cancel")
 async def cancel_subscription(
     subscription_id: uuid.UUID, db: DbSession, platform: PlatformDep, user: PageUser
 ) -> Response:
+    now = platform.clock()
     await flows.cancel(
         db,
         user=user,
         subscription_id=subscription_id,
         terms=flows.Terms.of(platform.settings),
-        now=platform.clock(),
+        now=now,
     )
-    return redirect("/console/wallet", flash="cancelled")
+    refunded = await service.refunded(db, subscription_id=subscription_id, at=now)
+    return redirect("/console/wallet", flash="cancelled" if refunded else "cancelled_free")
 
 
 class ChangeForm(BaseModel):

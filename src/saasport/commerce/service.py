@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from saasport.accounts.models import Organization, User
 from saasport.accounts.orgs import accepted_orgs_of
 from saasport.catalog.models import Listing, ListingState, Plan
-from saasport.commerce.models import Entitlement, Subscription
+from saasport.commerce.models import Entitlement, Order, Subscription
 from saasport.core.errors import NotFound
 from saasport.core.messages import N_
 
@@ -135,3 +135,16 @@ async def subscriptions_of(db: AsyncSession, *, user: User) -> list[Subscription
         .order_by(Subscription.created_at.desc())
     )
     return list(rows)
+
+
+async def refunded(db: AsyncSession, *, subscription_id: uuid.UUID, at: datetime) -> bool:
+    """Did the change made at `at` (a cancellation) give money back?"""
+    found = await db.scalar(
+        select(Order.id).where(
+            Order.subscription_id == subscription_id,
+            Order.kind == "refund",
+            Order.amount < 0,
+            Order.created_at == at,
+        )
+    )
+    return found is not None

@@ -49,9 +49,14 @@ Paragraphs = Annotated[str, AfterValidator(_paragraphs)]
 """Free text over several lines (Markdown); line breaks are kept, as `\\n`."""
 
 
+# Digits as written, in ASCII: Decimal() would also read "1e3", "١٢" and "Infinity".
+PLAIN_QUANTITY = re.compile(r"[0-9]{1,13}(\.[0-9]{1,30})?", re.ASCII)
+
+
 def _amount(value: object) -> object:
     if not isinstance(value, str):
         raise ValueError(N_('An amount is a decimal string, e.g. "100.00".'))
+    value = value.strip()  # what a form's field may carry around it
     try:
         Money.parse(value)
     except MoneyError:
@@ -70,6 +75,8 @@ Amount = Annotated[
 def _quantity(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(N_("A quantity is a decimal string or an integer."))
+    if isinstance(value, str) and not PLAIN_QUANTITY.fullmatch(value.strip()):
+        raise ValueError(N_("Not a quantity."))
     try:
         number = Decimal(value)
     except (InvalidOperation, ValueError):

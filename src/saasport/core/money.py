@@ -17,12 +17,14 @@ Rounding rules, in one place (docs/billing.md repeats them):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Self
 
 MICROS = 1_000_000  # micro-units in one major unit
 FEN = 10_000  # micro-units in one 分 (one hundredth of the major unit)
+PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,19}(\.[0-9]{1,30})?", re.ASCII)
 MAX_AMOUNT = 10**18  # ±1 trillion major units: far inside a 64-bit integer column
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€"}
 
@@ -49,6 +51,10 @@ class Money:
         """An amount from its decimal form ("12.34", "-0.000300"), exactly."""
         if isinstance(text, bool) or isinstance(text, float):
             raise MoneyError("floats are not money: send the amount as a decimal string")
+        if isinstance(text, str) and not PLAIN_DECIMAL.fullmatch(text):
+            # Decimal() would also take "1e9", " 1 ", "١٢" and "Infinity": an amount is
+            # written out, in ASCII digits.
+            raise MoneyError(f"not an amount: {text[:40]!r}")
         try:
             value = Decimal(text) if not isinstance(text, Decimal) else text
         except (InvalidOperation, ValueError, ArithmeticError):

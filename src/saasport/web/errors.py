@@ -15,9 +15,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from saasport.accounts.service import resolve_session
 from saasport.core.errors import DomainError, RateLimited, ValidationFailed
 from saasport.core.inputs import field_errors
 from saasport.core.messages import N_
+from saasport.web.cookies import SESSION_COOKIE
 from saasport.web.csrf import CsrfFailed
 from saasport.web.forms import redirect
 from saasport.web.templating import Pages
@@ -68,6 +70,18 @@ def _page(request: Request, status: int, code: str, message: str) -> Response:
     return pages.render(request, "error.html", status_code=status, code=code, message=message)
 
 
+async def _signed_in(request: Request) -> None:
+    """Who is signed in, for a page no route answered (an unknown address): its header
+    shows the same navigation as every other page."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if hasattr(request.state, "user") or not token:
+        return
+    platform = request.app.state.platform
+    async with platform.sessionmaker() as db:
+        found = await resolve_session(db, token=token, now=platform.clock())
+    request.state.user = found[1] if found else None
+
+
 class LoginRequired(Exception):
     """Raised by page routes; answered with a redirect to the sign-in page."""
 
@@ -107,6 +121,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if wants_json(request):
             response: Response = error_json(status, code, message)
         else:
+            await _signed_in(request)
             response = _page(request, status, code, message)
         if exc.headers:
             response.headers.update(exc.headers)

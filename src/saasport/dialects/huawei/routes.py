@@ -207,7 +207,14 @@ def _record(raw: Any) -> Any:
         "metering_sn": raw.get("metering_sn"),
         "subscription_id": raw.get("instance_id"),
         "dimension": raw.get("dimension", ""),
-        "quantity": str(value) if isinstance(value, Decimal | int) and value is not True else value,
+        # A JSON number, read exactly, written out in plain digits (1e3 as "1000").
+        "quantity": (
+            f"{value:f}"
+            if isinstance(value, Decimal) and value.is_finite()
+            else str(value)
+            if isinstance(value, int) and not isinstance(value, bool)
+            else value
+        ),
         **times,
     }
 
