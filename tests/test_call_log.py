@@ -105,3 +105,13 @@ async def test_nobody_else_sees_or_resends_a_merchants_calls(
     assert (await ob.get(f"/merchant/calls/{event.id}")).status_code in (403, 404)
     (event,) = await events(platform, listing_id)
     assert event.state == "skipped" and event.attempts == 1  # nobody re-sent it
+
+
+async def test_odd_filters_are_refused_not_sent_to_the_database(merchant: Api) -> None:
+    for params in ({"topic": "\x00"}, {"topic": "x" * 49}, {"state": "gone"},
+                   {"since": "yesterday"}, {"limit": 0}, {"listing_id": "nope"}):  # fmt: skip
+        r = await merchant.get("/api/v1/calls", params=params)
+        assert r.status_code == 422, (params, r.text)
+    b = merchant.client
+    r = await b.get("/merchant/calls", params={"topic": "\x00", "state": "\x00"})
+    assert r.status_code in (200, 303)  # unknown filters are dropped (303: not signed in)

@@ -135,7 +135,9 @@ class Money:
         if len(digits.split(".")[1]) < 2:
             digits = digits + "0" * (2 - len(digits.split(".")[1]))
         sign = "-" if digits.startswith("-") else ""
-        return f"{sign}{SYMBOLS.get(self.currency, self.currency + ' ')}{digits.lstrip('-')}"
+        whole, part = digits.lstrip("-").split(".")
+        grouped = f"{int(whole):,}.{part}"  # thousands grouped, as display() does
+        return f"{sign}{SYMBOLS.get(self.currency, self.currency + ' ')}{grouped}"
 
     def __str__(self) -> str:
         return f"{self.exact()} {self.currency}"

@@ -103,9 +103,10 @@ class Document:
         pdf.cell(text=self.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
         pdf.set_font("body", size=10)
-        for label, value in self.facts:
-            pdf.cell(35, 6, label)
-            pdf.cell(text=value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        width = max((pdf.get_string_width(label) for label, _ in self.facts), default=0) + 6
+        for label, value in self.facts:  # one line each, the values lined up after the labels
+            pdf.cell(width, 6, label)
+            pdf.cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         for part in self._parts:
             pdf.ln(4)
             if isinstance(part, str):

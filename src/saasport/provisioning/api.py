@@ -94,7 +94,7 @@ async def list_calls(
     user: ApiUser,
     db: DbSession,
     listing_id: uuid.UUID | None = None,
-    topic: Annotated[str, Query(max_length=48)] = "",
+    topic: Annotated[str, Query(max_length=48, pattern=r"^[a-z_.]*$")] = "",
     state: CallState | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
