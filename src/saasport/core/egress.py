@@ -122,5 +122,9 @@ def merchant_client(
         transport=transport,
         follow_redirects=False,
         trust_env=False,
-        limits=httpx.Limits(max_connections=max_connections),
+        # Connections are kept for reuse, as many as may be open (the default keeps 20 and
+        # closes the rest after each call: a new TCP, and TLS, handshake per call).
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
     )

@@ -16,7 +16,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saasport.db.base import Base, UUIDPrimaryKey
@@ -34,7 +34,22 @@ class OutboxEvent(UUIDPrimaryKey, Base):
     __table_args__ = (
         UniqueConstraint("subject", "seq"),
         Index("ix_outbox_events_due", "delivered_at", "created_at"),
-        Index("ix_outbox_events_pending", "state", "next_attempt_at"),
+        # The workers' two questions, over pending events only (delivered ones pile up):
+        # which are due, oldest first; and is an earlier event of this subject still pending.
+        Index(
+            "ix_outbox_events_pending_order",
+            "created_at",
+            "seq",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_events_pending_subject",
+            "subject",
+            "seq",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
     )
 
     topic: Mapped[str] = mapped_column(String(48))  # e.g. "subscription.created"
