@@ -208,7 +208,6 @@ async def post(
 ) -> LedgerTransaction:
     """Post one balanced transaction (account id → amount in micro-units); the same
     `idempotency_key` with the same request returns the first transaction."""
-    _check(legs)
     poster = await Poster.begin(db, list(legs), [idempotency_key] if idempotency_key else [])
     tx = poster.post(
         kind=kind,

@@ -139,12 +139,11 @@ async def resend_call(
     """Send a call again, under the same id, with a fresh retry window (a call still being
     tried is answered as it is). Safe to repeat."""
     calls.require_viewer(user)
-    event = await calls.resend(
+    line = await calls.resend(
         db,
         viewer=user,
         event_id=event_id,
         now=platform.clock(),
         window=timedelta(minutes=platform.settings.outbox_window_minutes),
     )
-    line, _ = await calls.call_of(db, viewer=user, event_id=event.id)
     return CallOut.of(line)

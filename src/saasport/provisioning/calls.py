@@ -81,22 +81,13 @@ async def call_of(
     db: AsyncSession, *, viewer: User, event_id: uuid.UUID, mine_only: bool = False
 ) -> tuple[CallLine, list[DeliveryAttempt]]:
     """One call and its attempts, oldest first; someone else's is not found."""
-    found = (
-        await db.execute(
-            select(OutboxEvent, Listing)
-            .join(Listing, Listing.id == OutboxEvent.listing_id)
-            .where(OutboxEvent.id == event_id)
-        )
-    ).first()
-    if found is None or not (_sees_all(viewer, mine_only) or found[1].owner_id == viewer.id):
-        raise NotFound(N_("No such call."))
-    event, listing = found
+    line = await _line_of(db, viewer=viewer, event_id=event_id, mine_only=mine_only)
     attempts = await db.scalars(
         select(DeliveryAttempt)
-        .where(DeliveryAttempt.event_id == event.id)
+        .where(DeliveryAttempt.event_id == line.event.id)
         .order_by(DeliveryAttempt.number)
     )
-    return CallLine(event, listing.name), list(attempts)
+    return line, list(attempts)
 
 
 async def resend(
@@ -107,15 +98,33 @@ async def resend(
     now: datetime,
     window: timedelta,
     mine_only: bool = False,
-) -> OutboxEvent:
+) -> CallLine:
     """Send a call again (the worker takes it within its next look); one still being tried
     is left as it is."""
-    line, _ = await call_of(db, viewer=viewer, event_id=event_id, mine_only=mine_only)
-    event = await db.get_one(OutboxEvent, line.event.id, with_for_update=True)
-    if event.state != EventState.PENDING:
-        await resend_event(db, event, now=now, window=window)
+    line = await _line_of(db, viewer=viewer, event_id=event_id, mine_only=mine_only, lock=True)
+    if line.event.state != EventState.PENDING:
+        await resend_event(db, line.event, now=now, window=window)
         await db.flush()
-    return event
+    return line
+
+
+async def _line_of(
+    db: AsyncSession, *, viewer: User, event_id: uuid.UUID, mine_only: bool, lock: bool = False
+) -> CallLine:
+    """The call with its listing's name (`lock`: its row locked, read fresh); someone else's
+    is not found."""
+    query = (
+        select(OutboxEvent, Listing)
+        .join(Listing, Listing.id == OutboxEvent.listing_id)
+        .where(OutboxEvent.id == event_id)
+    )
+    if lock:
+        query = query.with_for_update(of=OutboxEvent).execution_options(populate_existing=True)
+    found = (await db.execute(query)).first()
+    if found is None or not (_sees_all(viewer, mine_only) or found[1].owner_id == viewer.id):
+        raise NotFound(N_("No such call."))
+    event, listing = found
+    return CallLine(event, listing.name)
 
 
 async def listings_of(

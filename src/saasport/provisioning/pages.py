@@ -5,10 +5,11 @@ by side, and re-send."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BeforeValidator
 
@@ -52,26 +53,51 @@ def _day(text: str) -> datetime | None:
     return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """The log's filters as the form sent them (unknown topics and states dropped)."""
+
+    listing: uuid.UUID | None
+    topic: str
+    state: str
+    since: str
+    until: str
+
+    def filters(self) -> calls.Filters:
+        end = _day(self.until)
+        return calls.Filters(
+            self.listing,
+            self.topic,
+            self.state,
+            _day(self.since),
+            end + timedelta(days=1) if end else None,  # the whole last day
+        )
+
+
+def _chosen(
+    listing: ListingQuery = None,
+    topic: TopicQuery = "",
+    state: StateQuery = "",
+    since: DayQuery = "",
+    until: DayQuery = "",
+) -> Chosen:
+    return Chosen(
+        listing,
+        topic if topic in TOPICS else "",
+        state if state in calls.STATES else "",
+        since,
+        until,
+    )
+
+
+ChosenDep = Annotated[Chosen, Depends(_chosen)]
+
+
 async def _log(
-    request: Request,
-    db: DbSession,
-    pages: PagesDep,
-    user: User,
-    console: str,
-    listing: uuid.UUID | None,
-    topic: str,
-    state: str,
-    since: str,
-    until: str,
+    request: Request, db: DbSession, pages: PagesDep, user: User, console: str, chosen: Chosen
 ) -> Response:
     mine_only = _scope(user, console)
-    state = state if state in calls.STATES else ""
-    topic = topic if topic in TOPICS else ""
-    end = _day(until)
-    filters = calls.Filters(
-        listing, topic, state, _day(since), end + timedelta(days=1) if end else None
-    )
-    found = await calls.list_calls(db, viewer=user, filters=filters, mine_only=mine_only)
+    found = await calls.list_calls(db, viewer=user, filters=chosen.filters(), mine_only=mine_only)
     return pages.render(
         request,
         "provisioning/calls.html",
@@ -80,44 +106,22 @@ async def _log(
         listings=await calls.listings_of(db, viewer=user, mine_only=mine_only),
         topics=TOPICS,
         states=calls.STATES,
-        chosen={
-            "listing": listing,
-            "topic": topic,
-            "state": state,
-            "since": since,
-            "until": until,
-        },
+        chosen=chosen,
     )
 
 
 @router.get("/merchant/calls", response_class=HTMLResponse)
 async def merchant_calls(
-    request: Request,
-    db: DbSession,
-    pages: PagesDep,
-    user: PageUser,
-    listing: ListingQuery = None,
-    topic: TopicQuery = "",
-    state: StateQuery = "",
-    since: DayQuery = "",
-    until: DayQuery = "",
+    request: Request, db: DbSession, pages: PagesDep, user: PageUser, chosen: ChosenDep
 ) -> Response:
-    return await _log(request, db, pages, user, "merchant", listing, topic, state, since, until)
+    return await _log(request, db, pages, user, "merchant", chosen)
 
 
 @router.get("/operator/calls", response_class=HTMLResponse)
 async def operator_calls(
-    request: Request,
-    db: DbSession,
-    pages: PagesDep,
-    user: PageUser,
-    listing: ListingQuery = None,
-    topic: TopicQuery = "",
-    state: StateQuery = "",
-    since: DayQuery = "",
-    until: DayQuery = "",
+    request: Request, db: DbSession, pages: PagesDep, user: PageUser, chosen: ChosenDep
 ) -> Response:
-    return await _log(request, db, pages, user, "operator", listing, topic, state, since, until)
+    return await _log(request, db, pages, user, "operator", chosen)
 
 
 @router.get("/merchant/calls/{event_id}", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ import os
 import random
 import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,17 +141,19 @@ class Worker:
                 if ids
                 else {}
             )
+            secrets: dict[uuid.UUID, tuple[str, ...]] = {}  # decrypted once per listing
             jobs = []
             for event, attempt in leased:
                 job = _Job(event, attempt)
                 if event.deadline_at is None:
                     event.deadline_at = now + self.rules.window_of(event.topic)
                 listing = listings.get(event.listing_id) if event.listing_id else None
-                known = listing is not None and listing.dialect in self.dialects
-                dialect = self.dialects[listing.dialect] if listing is not None and known else None
-                if listing is not None and listing.provisioning_url and dialect is not None:
-                    job.provisioner = dialect.provisioner
+                if listing is not None and listing.provisioning_url:
+                    if listing.dialect in self.dialects:
+                        job.provisioner = self.dialects[listing.dialect].provisioner
                 if listing is not None and job.provisioner is not None:
+                    if listing.id not in secrets:
+                        secrets[listing.id] = tuple(live_secrets(self.box, listing, now=now))
                     job.call = Call(
                         event_id=str(event.id),
                         topic=event.topic,
@@ -158,7 +161,7 @@ class Worker:
                         created_at=event.created_at,
                         url=listing.provisioning_url,
                         app_id=listing.app_id,
-                        secrets=tuple(live_secrets(self.box, listing, now=now)),
+                        secrets=secrets[listing.id],
                         attempt=event.attempts,
                     )
                     job.outgoing = job.provisioner.request(job.call, now=now)
@@ -244,7 +247,9 @@ def _judge(job: _Job, answer: Answer) -> Verdict:
         return Verdict("retry", f"unreadable answer: {type(exc).__name__}")
 
 
-def _count(report: Report, outcome: str, retry_at: datetime | None, event: object) -> None:
+def _count(
+    report: Report, outcome: str, retry_at: datetime | None, event: OutboxEvent | None
+) -> None:
     if event is None:
         return  # another worker took it over
     if outcome == "retry" and retry_at is not None:
@@ -253,7 +258,6 @@ def _count(report: Report, outcome: str, retry_at: datetime | None, event: objec
         setattr(report, outcome, getattr(report, outcome) + 1)
     else:
         report.dead += 1
-        assert isinstance(event, OutboxEvent)
         report.dead_events.append(event)
 
 
